@@ -1,0 +1,93 @@
+# Госпомощник — every command a developer or CI needs. `make run` and `make test` set up
+# whatever is missing (tools, both virtual environments, chromium, database, model) first.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $$HOME/.pyenv)
+PY310 := $(PYENV_ROOT)/versions/3.10.13/bin/python
+PY311 := $(or $(wildcard $(PYENV_ROOT)/versions/3.11.*/bin/python),$(shell command -v python3.11))
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+APP_PY := .venv/bin/python
+RASA := .venv-rasa/bin/rasa
+export PYTHONPATH := $(CURDIR)
+export PYTHONDONTWRITEBYTECODE := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+# The model is named after everything that shapes it, so a matching model is never retrained.
+MODEL_INPUTS := domain.yml config.yml requirements/rasa.txt $(shell find data nlu -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) -not -path '*/__pycache__/*' 2>/dev/null | sort)
+MODEL_HASH := $(shell cat $(MODEL_INPUTS) 2>/dev/null | sha256sum | cut -c1-16)
+MODEL := models/gospomoshnik-$(MODEL_HASH).tar.gz
+
+.PHONY: help setup run test test-fast lint eval train migrate demo-data operator bench clean browser-deps
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q --disable-pip-version-check uv==$(UV_VERSION)
+
+.venv/.synced: requirements/app.txt | $(UV)
+	test -x $(APP_PY) || $(UV) venv -q --python $(PY311) .venv
+	VIRTUAL_ENV=.venv $(UV) pip sync -q requirements/app.txt
+	touch $@
+
+.venv-rasa/.synced: requirements/rasa.txt | $(UV)
+	@test -x $(PY310) || { echo "Python 3.10.13 is missing: run 'pyenv install 3.10.13'"; exit 1; }
+	test -x .venv-rasa/bin/python || $(UV) venv -q --python $(PY310) .venv-rasa
+	VIRTUAL_ENV=.venv-rasa $(UV) pip sync -q requirements/rasa.txt
+	touch $@
+
+setup: .venv/.synced .venv-rasa/.synced ## create or update both virtual environments
+
+browser-deps: ## Debian's headless chromium for the browser tests
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+$(MODEL): .venv-rasa/.synced $(MODEL_INPUTS)
+	mkdir -p models
+	$(RASA) train --fixed-model-name gospomoshnik-$(MODEL_HASH) --out models --num-threads 2
+	ls -t models/gospomoshnik-*.tar.gz | tail -n +4 | xargs -r rm -f
+
+train: $(MODEL) ## train a model unless one matches the current data
+	@echo "model: $(MODEL)"
+
+migrate: .venv/.synced ## apply database migrations to DATABASE_URL
+	$(APP_PY) -m alembic upgrade head
+
+demo-data: migrate ## load demo citizens, appeals, services and an incident into an empty database
+	$(APP_PY) -m actions.demo --if-empty
+
+operator: migrate ## create the first admin of the operator console
+	$(APP_PY) -m handoff.cli create-admin
+
+run: setup migrate demo-data train ## start rasa, the action server and the app (Ctrl-C stops all)
+	@echo "Web chat:         http://localhost:$${APP_PORT:-8080}/"
+	@echo "Operator console: http://localhost:$${APP_PORT:-8080}/console"
+	RASA_MODEL=$(MODEL) .venv/bin/honcho start -f Procfile
+
+lint: .venv/.synced ## ruff and mypy (strict)
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy bot adapters handoff actions tests bench
+
+test: setup browser-deps train ## every test: lint, unit, integration (SQLite and PostgreSQL), Rasa data and stories
+	$(MAKE) --no-print-directory lint
+	$(RASA) data validate --fail-on-warnings
+	RASA_MODEL=$(MODEL) .venv/bin/pytest -q -p no:cacheprovider
+
+test-fast: .venv/.synced ## unit tests only (no Rasa, no browser)
+	.venv/bin/pytest -q -p no:cacheprovider -m "not rasa and not browser"
+
+eval: setup train ## NLU evaluation: validate, 5-fold cross-validation, held-out test, stock baseline
+	$(APP_PY) bench/nlu_eval.py --model $(MODEL)
+
+bench: setup train ## speed and memory against stock Rasa
+	$(APP_PY) bench/run_all.py --model $(MODEL)
+
+clean: ## remove environments, models and local state
+	rm -rf .venv .venv-rasa $(TOOLS) models var results .mypy_cache .ruff_cache

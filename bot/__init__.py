@@ -1,0 +1,1 @@
+"""The app: settings, inbox/outbox, router, storage, web chat, health and metrics."""

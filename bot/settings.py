@@ -1,0 +1,75 @@
+"""One typed settings object, read from the environment and `.env`, validated at start-up."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "gospomoshnik.db"
+
+
+class Settings(BaseSettings):
+    """Every knob of the app, the action server and the tools; names are the env variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}",
+        description="SQLAlchemy URL; sqlite+aiosqlite by default, postgresql+asyncpg in production",
+    )
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: SecretStr = SecretStr("local-dev-rasa-token")
+    rasa_timeout_s: float = 30.0
+    action_server_url: str = "http://127.0.0.1:5055"
+    redis_url: str | None = None
+    public_url: str | None = None
+    app_host: str = "0.0.0.0"  # noqa: S104 - the app is a network service
+    app_port: int = 8080
+    session_secret: SecretStr = SecretStr("local-dev-session-secret-change-me-32b")
+    log_level: str = "INFO"
+    log_format: Literal["console", "json"] = "console"
+    instance_name: str = Field(default="app-1", description="name of this app instance in logs")
+
+    telegram_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_mode: Literal["webhook", "polling"] = "webhook"
+
+    viber_token: SecretStr | None = None
+    viber_api_url: str = "https://chatapi.viber.com/pa"
+    viber_bot_name: str = "Госпомощник"
+    viber_bot_avatar: str | None = None
+
+    max_inbound_bytes: int = 256 * 1024
+    max_text_chars: int = 4000
+    router_poll_interval_s: float = 1.0
+    router_lease_s: float = 60.0
+    retry_backoff_max_s: float = 60.0
+    outbox_max_attempts: int = 12
+    retention_days: int = Field(default=90, ge=30)
+    webchat_allowed_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        """Accept plain `postgresql://` / `sqlite://` URLs and give them their async driver."""
+        if url.startswith(("postgres://", "postgresql://")):
+            return "postgresql+asyncpg://" + url.split("://", 1)[1]
+        if url.startswith("sqlite://") and "+aiosqlite" not in url:
+            return "sqlite+aiosqlite://" + url.split("://", 1)[1]
+        return url
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        """True for the embedded default database."""
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings() -> Settings:
+    """Read and validate the settings once, at start-up."""
+    return Settings()
