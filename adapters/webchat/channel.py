@@ -1,0 +1,173 @@
+"""Web chat: a websocket per open page; replies persist in the outbox and replay on reconnect."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.inbox import Inbox
+from bot.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.metrics import Metrics
+from bot.outbox import Delivery
+from bot.transcript import history
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "webchat"
+STATIC = Path(__file__).parent / "static"
+_CHAT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_FRAME_BYTES = 64 * 1024
+
+
+def _frame(entry_id: int | None, author: str, message: OutboundMessage) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "id": entry_id,
+        "author": author,
+        "text": message.text,
+        "buttons": [b.model_dump() for b in message.buttons],
+        "request_contact": message.request_contact,
+    }
+
+
+class WebchatSender:
+    """Pushes replies to the chat's open pages; a closed page gets them on reconnect."""
+
+    channel = CHANNEL
+
+    def __init__(self) -> None:
+        self.sockets: dict[str, set[web.WebSocketResponse]] = {}
+
+    async def send(self, chat_id: str, message: OutboundMessage, delivery: Delivery) -> None:
+        """Best-effort push: the outbox row is the durable copy the page replays."""
+        for socket in list(self.sockets.get(chat_id, ())):
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await socket.send_json(_frame(delivery.transcript_id, "bot", message))
+
+
+class WebchatEndpoint:
+    """The websocket handler: session, replay, inbound messages, acknowledgements."""
+
+    def __init__(
+        self,
+        inbox: Inbox,
+        sender: WebchatSender,
+        sessions: async_sessionmaker[AsyncSession],
+        metrics: Metrics,
+        allowed_origins: list[str],
+    ) -> None:
+        self._inbox = inbox
+        self._sender = sender
+        self._sessions = sessions
+        self._metrics = metrics
+        self._allowed_origins = set(allowed_origins)
+
+    def _origin_ok(self, request: web.Request) -> bool:
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return True  # not a browser: no cross-site risk
+        if origin in self._allowed_origins:
+            return True
+        return origin.split("://", 1)[-1] == request.host
+
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        """One page's websocket: `/chat/ws?chat=<id>&after=<last transcript id seen>`."""
+        if not self._origin_ok(request):
+            raise web.HTTPForbidden(text="origin not allowed")
+        socket = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_FRAME_BYTES)
+        await socket.prepare(request)
+        chat_id = request.query.get("chat", "")
+        if not _CHAT_ID.match(chat_id):
+            chat_id = secrets.token_urlsafe(18)
+        await socket.send_json({"type": "session", "chat_id": chat_id})
+        self._sender.sockets.setdefault(chat_id, set()).add(socket)
+        try:
+            await self._replay(socket, chat_id, request.query.get("after", "0"))
+            async for frame in socket:
+                if frame.type is WSMsgType.TEXT:
+                    await self._on_frame(socket, chat_id, frame.data)
+        finally:
+            self._sender.sockets.get(chat_id, set()).discard(socket)
+            if not self._sender.sockets.get(chat_id):
+                self._sender.sockets.pop(chat_id, None)
+        return socket
+
+    async def _replay(self, socket: web.WebSocketResponse, chat_id: str, after: str) -> None:
+        after_id = int(after) if after.isdigit() else 0
+        async with self._sessions() as session:
+            entries = await history(session, f"{CHANNEL}:{chat_id}", after_id)
+        for entry in entries:
+            payload = entry.payload or {}
+            message = OutboundMessage.model_validate({"text": entry.text, **payload})
+            if entry.author == "citizen":
+                message = OutboundMessage(text=entry.text or payload.get("payload"))
+            await socket.send_json({**_frame(entry.id, entry.author, message), "replay": True})
+
+    async def _on_frame(self, socket: web.WebSocketResponse, chat_id: str, raw: str) -> None:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            await socket.send_json({"type": "error", "error": "malformed"})
+            return
+        message = _inbound(chat_id, data) if isinstance(data, dict) else None
+        if message is None:
+            await socket.send_json({"type": "error", "error": "malformed"})
+            return
+        if await self._inbox.accept(message):
+            self._metrics.messages_in.labels(channel=CHANNEL).inc()
+        await socket.send_json({"type": "ack", "id": message.external_id})
+
+
+def _inbound(chat_id: str, data: dict[str, Any]) -> InboundMessage | None:
+    client_id = data.get("id")
+    if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
+        return None
+    kind = data.get("type")
+    if kind == "message" and isinstance(data.get("text"), str) and data["text"].strip():
+        return InboundMessage(
+            channel=CHANNEL,
+            chat_id=chat_id,
+            user_id=chat_id,
+            external_id=client_id,
+            text=data["text"],
+        )
+    if kind == "button" and isinstance(data.get("payload"), str) and data["payload"]:
+        title = data.get("title") if isinstance(data.get("title"), str) else None
+        return InboundMessage(
+            channel=CHANNEL,
+            chat_id=chat_id,
+            user_id=chat_id,
+            external_id=client_id,
+            kind=InboundKind.BUTTON,
+            text=title,
+            payload=data["payload"][:500],
+        )
+    return None
+
+
+def setup_webchat(
+    app: web.Application,
+    inbox: Inbox,
+    sender: WebchatSender,
+    sessions: async_sessionmaker[AsyncSession],
+    metrics: Metrics,
+    allowed_origins: list[str],
+) -> None:
+    """Register the page, its assets and the websocket."""
+    endpoint = WebchatEndpoint(inbox, sender, sessions, metrics, allowed_origins)
+
+    async def page(_: web.Request) -> web.FileResponse:
+        return web.FileResponse(STATIC / "index.html")
+
+    app.router.add_get("/", page)
+    app.router.add_get("/chat/ws", endpoint.handle)
+    app.router.add_static("/chat/static/", STATIC)

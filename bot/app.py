@@ -1,0 +1,98 @@
+"""The app factory: wires settings → database → Rasa client → inbox/router/outbox → channels."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.webchat import WebchatSender, setup_webchat
+from bot.inbox import Inbox
+from bot.keys import INBOX, METRICS, OUTBOX, RASA, ROUTER, SESSIONS, SETTINGS
+from bot.metrics import Metrics
+from bot.outbox import Outbox
+from bot.rasa_client import RasaClient
+from bot.router import Router
+from bot.settings import Settings
+from bot.storage import create_engine, create_session_factory
+from bot.web.health import setup_health
+
+log = logging.getLogger(__name__)
+ENGINE = web.AppKey("engine", AsyncEngine)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    """Database engine and HTTP client live exactly as long as the app."""
+    yield
+    await app[HTTP].close()
+    await app[ENGINE].dispose()
+
+
+async def _workers(app: web.Application) -> AsyncIterator[None]:
+    """The router and the outbox dispatcher run beside the HTTP server."""
+    tasks = {
+        asyncio.create_task(app[ROUTER].run_forever(), name="router"),
+        asyncio.create_task(app[OUTBOX].run_forever(), name="outbox"),
+    }
+    yield
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def create_app(settings: Settings, *, run_workers: bool = True) -> web.Application:
+    """Build the whole app (inside the loop that will run it); nothing connects until it starts."""
+    app = web.Application(client_max_size=settings.max_inbound_bytes)
+    engine = create_engine(settings.database_url)
+    sessions = create_session_factory(engine)
+    metrics = Metrics()
+    http = aiohttp.ClientSession()
+    rasa = RasaClient(
+        http, settings.rasa_url, settings.rasa_token.get_secret_value(), settings.rasa_timeout_s
+    )
+    inbox = Inbox(sessions)
+    outbox = Outbox(
+        sessions,
+        metrics,
+        max_attempts=settings.outbox_max_attempts,
+        backoff_max_s=settings.retry_backoff_max_s,
+        poll_interval_s=settings.router_poll_interval_s,
+    )
+    router = Router(
+        sessions,
+        inbox,
+        outbox,
+        rasa,
+        metrics,
+        instance=settings.instance_name,
+        lease_s=settings.router_lease_s,
+        poll_interval_s=settings.router_poll_interval_s,
+        backoff_max_s=settings.retry_backoff_max_s,
+        max_text_chars=settings.max_text_chars,
+    )
+    app[SETTINGS] = settings
+    app[ENGINE] = engine
+    app[HTTP] = http
+    app[SESSIONS] = sessions
+    app[METRICS] = metrics
+    app[RASA] = rasa
+    app[INBOX] = inbox
+    app[OUTBOX] = outbox
+    app[ROUTER] = router
+
+    webchat = WebchatSender()
+    outbox.senders[webchat.channel] = webchat
+    setup_webchat(app, inbox, webchat, sessions, metrics, settings.webchat_allowed_origins)
+    setup_health(app)
+    app.cleanup_ctx.append(_resources)
+    if run_workers:
+        app.cleanup_ctx.append(_workers)
+    return app

@@ -1,0 +1,99 @@
+"""The one channel-neutral message model: adapters translate to and from it, nothing else does."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class InboundKind(StrEnum):
+    """What a citizen sent."""
+
+    TEXT = "text"
+    BUTTON = "button"
+    COMMAND = "command"
+    CONTACT = "contact"
+    UNSUPPORTED = "unsupported"
+
+
+class Contact(BaseModel):
+    """A phone the citizen shared; `verified` only when the channel proved it is their own."""
+
+    model_config = ConfigDict(frozen=True)
+
+    phone: str
+    verified: bool = False
+
+
+class Attachment(BaseModel):
+    """Content the bot cannot read (photo, document, voice...), kept for an operator."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    file_ref: str | None = None
+    name: str | None = None
+
+
+class InboundMessage(BaseModel):
+    """One citizen turn as an adapter parsed it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: str
+    chat_id: str
+    user_id: str
+    external_id: str = Field(description="the channel's message id: the idempotency key")
+    kind: InboundKind = InboundKind.TEXT
+    text: str | None = None
+    payload: str | None = Field(default=None, description="button payload or mapped command")
+    contact: Contact | None = None
+    attachment: Attachment | None = None
+
+    @property
+    def conversation_id(self) -> str:
+        """The Rasa sender id: `<channel>:<chat id>`."""
+        return f"{self.channel}:{self.chat_id}"
+
+
+class Button(BaseModel):
+    """A choice offered to the citizen; `payload` goes back to Rasa when pressed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    payload: str
+
+
+class OutboundMessage(BaseModel):
+    """One reply to render in a channel."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str | None = None
+    buttons: tuple[Button, ...] = ()
+    request_contact: str | None = Field(
+        default=None, description="label of a verified phone-share button, when asked for"
+    )
+    image: str | None = None
+
+    @classmethod
+    def from_rasa(cls, message: dict[str, Any]) -> OutboundMessage:
+        """Build from one message of Rasa's REST reply shape."""
+        buttons = tuple(
+            Button(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
+            for b in message.get("buttons") or ()
+        )
+        custom = message.get("custom") or {}
+        request = custom.get("request_contact") if isinstance(custom, dict) else None
+        text = message.get("text")
+        if request and not text:
+            text = request.get("text")
+        return cls(
+            text=text,
+            buttons=buttons,
+            request_contact=(request.get("button") or "Поделиться номером") if request else None,
+            image=message.get("image"),
+        )

@@ -1,0 +1,236 @@
+"""Outbox: replies are stored with the turn, then delivered by channel senders with retries.
+
+An item is delivered at most once per claim: it is moved to `sending` by a conditional UPDATE
+before the channel is called, so two dispatchers (or two instances) never send it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.messages import OutboundMessage
+from bot.metrics import Metrics
+from bot.models import ItemStatus, OutboxItem, TranscriptEntry
+from bot.storage import session_scope, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class RetryLater(Exception):
+    """The channel asked to wait (429) or failed temporarily (5xx, network)."""
+
+    def __init__(self, reason: str, after_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.after_s = after_s
+
+
+class DeliveryFailed(Exception):
+    """The channel refused the message for good (blocked bot, chat gone, invalid request)."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Which stored reply is being delivered (senders use it for deduplication and replay)."""
+
+    outbox_id: int
+    transcript_id: int | None
+    attempt: int
+
+
+class ChannelSender(Protocol):
+    """What an adapter provides to deliver replies in its channel."""
+
+    channel: str
+
+    async def send(self, chat_id: str, message: OutboundMessage, delivery: Delivery) -> None:
+        """Deliver one message; raise RetryLater or DeliveryFailed when it was not delivered."""
+
+
+class Outbox:
+    """Stores replies and delivers them through the registered channel senders."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        metrics: Metrics,
+        *,
+        max_attempts: int,
+        backoff_max_s: float,
+        poll_interval_s: float,
+        lease_s: float = 60.0,
+    ) -> None:
+        self._sessions = sessions
+        self._metrics = metrics
+        self._max_attempts = max_attempts
+        self._backoff_max = backoff_max_s
+        self._poll = poll_interval_s
+        self._lease = timedelta(seconds=lease_s)
+        self.senders: dict[str, ChannelSender] = {}
+        self.queued = asyncio.Event()
+        self.listeners: list[Callable[[OutboxItem], None]] = []
+
+    async def enqueue(
+        self,
+        session: AsyncSession,
+        *,
+        conversation_id: str,
+        channel: str,
+        chat_id: str,
+        message: OutboundMessage,
+        dedupe_key: str,
+        author: str = "bot",
+    ) -> OutboxItem | None:
+        """Add a reply (and its transcript line) in the caller's transaction; skip duplicates."""
+        exists = await session.scalar(
+            select(OutboxItem.id).where(OutboxItem.dedupe_key == dedupe_key)
+        )
+        if exists is not None:
+            return None
+        entry = TranscriptEntry(
+            conversation_id=conversation_id,
+            author=author,
+            text=message.text,
+            payload=message.model_dump(mode="json", exclude={"text"}, exclude_defaults=True)
+            or None,
+        )
+        session.add(entry)
+        await session.flush()
+        item = OutboxItem(
+            conversation_id=conversation_id,
+            channel=channel,
+            chat_id=chat_id,
+            transcript_id=entry.id,
+            dedupe_key=dedupe_key,
+            message=message.model_dump(mode="json"),
+        )
+        session.add(item)
+        await session.flush()
+        self.queued.set()
+        return item
+
+    async def run_forever(self) -> None:
+        """Deliver due items; wake when something is queued or every poll interval."""
+        while True:
+            try:
+                await self.deliver_due()
+            except Exception:
+                self._metrics.errors.labels(component="outbox").inc()
+                log.exception("outbox pass failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.queued.wait(), timeout=self._poll)
+            self.queued.clear()
+
+    async def deliver_due(self) -> int:
+        """One pass: for each chat, send its due items in order; returns how many were sent."""
+        now = utcnow()
+        async with self._sessions() as session:
+            due = list(
+                await session.scalars(
+                    select(OutboxItem)
+                    .where(
+                        OutboxItem.status.in_((ItemStatus.PENDING, ItemStatus.SENDING)),
+                        OutboxItem.next_attempt_at <= now,
+                        OutboxItem.channel.in_(list(self.senders)),
+                    )
+                    .order_by(OutboxItem.id)
+                    .limit(500)
+                )
+            )
+        by_chat: dict[str, list[OutboxItem]] = {}
+        for item in due:
+            by_chat.setdefault(item.conversation_id, []).append(item)
+        results = await asyncio.gather(*(self._deliver_chat(items) for items in by_chat.values()))
+        return sum(results)
+
+    async def _deliver_chat(self, items: list[OutboxItem]) -> int:
+        sent = 0
+        for item in items:
+            if not await self._claim(item):
+                return sent
+            outcome = await self._send(item)
+            if not outcome:
+                return sent  # keep the chat's order: later items wait for this one
+            sent += 1
+        return sent
+
+    async def _claim(self, item: OutboxItem) -> bool:
+        """Move to `sending` unless another dispatcher holds it (a stale lease may be retaken)."""
+        now = utcnow()
+        async with session_scope(self._sessions) as session:
+            result = await session.execute(
+                update(OutboxItem)
+                .where(
+                    OutboxItem.id == item.id,
+                    OutboxItem.status == item.status,
+                    OutboxItem.next_attempt_at == item.next_attempt_at,
+                )
+                .values(status=ItemStatus.SENDING, next_attempt_at=now + self._lease)
+            )
+            return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def _send(self, item: OutboxItem) -> bool:
+        sender = self.senders[item.channel]
+        message = OutboundMessage.model_validate(item.message)
+        try:
+            await sender.send(
+                item.chat_id, message, Delivery(item.id, item.transcript_id, item.attempts + 1)
+            )
+        except RetryLater as exc:
+            await self._retry(item, str(exc), exc.after_s)
+            return False
+        except DeliveryFailed as exc:
+            await self._finish(item, ItemStatus.FAILED, str(exc))
+            return True
+        except Exception as exc:
+            log.exception("channel sender crashed")
+            await self._retry(item, type(exc).__name__, None)
+            return False
+        await self._finish(item, ItemStatus.DONE, None)
+        self._metrics.messages_out.labels(channel=item.channel).inc()
+        for listener in self.listeners:
+            listener(item)
+        return True
+
+    async def _retry(self, item: OutboxItem, reason: str, after_s: float | None) -> None:
+        attempts = item.attempts + 1
+        if attempts >= self._max_attempts:
+            await self._finish(item, ItemStatus.FAILED, f"gave up: {reason}")
+            return
+        delay = after_s if after_s is not None else min(self._backoff_max, 2.0**attempts)
+        self._metrics.errors.labels(component=f"send_{item.channel}").inc()
+        async with session_scope(self._sessions) as session:
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == item.id)
+                .values(
+                    status=ItemStatus.PENDING,
+                    attempts=attempts,
+                    next_attempt_at=utcnow() + timedelta(seconds=delay),
+                    last_error=reason[:200],
+                )
+            )
+
+    async def _finish(self, item: OutboxItem, status: ItemStatus, error: str | None) -> None:
+        if status is ItemStatus.FAILED:
+            self._metrics.errors.labels(component=f"send_{item.channel}").inc()
+            log.error("delivery failed for good", extra={"outbox_id": item.id, "reason": error})
+        async with session_scope(self._sessions) as session:
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == item.id)
+                .values(
+                    status=status,
+                    attempts=item.attempts + 1,
+                    sent_at=utcnow() if status is ItemStatus.DONE else None,
+                    last_error=(error or "")[:200] or None,
+                )
+            )

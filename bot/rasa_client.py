@@ -1,0 +1,90 @@
+"""HTTP client of the Rasa server: one turn through the app channel, and the tracker API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer (down, restarting, overloaded): the turn must be retried later."""
+
+
+@dataclass(frozen=True)
+class RasaTurn:
+    """What Rasa made of one citizen message."""
+
+    messages: list[dict[str, Any]]
+    intent: str | None = None
+    confidence: float | None = None
+    entities: list[dict[str, Any]] = field(default_factory=list)
+
+
+class RasaClient:
+    """Talks to Rasa's `nlu.channel.AppInput` channel and its HTTP API, authenticated by token."""
+
+    def __init__(self, http: aiohttp.ClientSession, base_url: str, token: str, timeout_s: float):
+        self._http = http
+        self._base = base_url.rstrip("/")
+        self._token = token
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+
+    async def turn(
+        self, sender: str, message: str, message_id: str, metadata: dict[str, Any]
+    ) -> RasaTurn:
+        """Send one message; raise RasaUnavailable on connection errors, timeouts and 5xx."""
+        body = await self._post(
+            "/webhooks/app/webhook",
+            {"sender": sender, "message": message, "message_id": message_id, "metadata": metadata},
+        )
+        intent = body.get("intent") or {}
+        return RasaTurn(
+            messages=list(body.get("messages") or []),
+            intent=intent.get("name"),
+            confidence=intent.get("confidence"),
+            entities=list(body.get("entities") or []),
+        )
+
+    async def trigger_intent(self, sender: str, intent: str) -> list[dict[str, Any]]:
+        """Make the bot act as if the citizen expressed `intent` (e.g. after a handoff)."""
+        body = await self._post(
+            f"/conversations/{sender}/trigger_intent?output_channel=latest",
+            {"name": intent, "entities": {}},
+            token_in_query=True,
+        )
+        return list(body.get("messages") or [])
+
+    async def is_ready(self) -> bool:
+        """True when Rasa answers and has a model loaded."""
+        try:
+            async with self._http.get(
+                f"{self._base}/status",
+                params={"token": self._token},
+                timeout=aiohttp.ClientTimeout(total=3),
+            ) as response:
+                if response.status != 200:
+                    return False
+                status = await response.json()
+                return bool(status.get("model_file"))
+        except (aiohttp.ClientError, TimeoutError):
+            return False
+
+    async def _post(
+        self, path: str, payload: dict[str, Any], *, token_in_query: bool = False
+    ) -> dict[str, Any]:
+        url = f"{self._base}{path}"
+        params = {"token": self._token} if token_in_query else None
+        headers = {"Authorization": f"Bearer {self._token}"}
+        try:
+            async with self._http.post(
+                url, json=payload, params=params, headers=headers, timeout=self._timeout
+            ) as response:
+                if response.status >= 500 or response.status in (404, 409, 503):
+                    raise RasaUnavailable(f"rasa answered {response.status}")
+                response.raise_for_status()
+                body = await response.json()
+        except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+            raise RasaUnavailable(type(exc).__name__) from exc
+        return body if isinstance(body, dict) else {"messages": body}

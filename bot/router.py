@@ -1,0 +1,273 @@
+"""Router: takes inbox items in order, one turn at a time per conversation, even across instances.
+
+A conversation is leased (conditional UPDATE on its row) by one worker; the lease expires, so a
+crashed instance never blocks a chat. Rasa being unavailable leaves the item pending with backoff
+and tells the citizen once that the assistant is busy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.inbox import Inbox
+from bot.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.metrics import Metrics
+from bot.models import Conversation, ConversationState, InboxItem, ItemStatus
+from bot.outbox import Outbox
+from bot.rasa_client import RasaClient, RasaTurn, RasaUnavailable
+from bot.storage import session_scope, utcnow
+from bot.texts import text
+from bot.transcript import annotate_intent
+
+log = logging.getLogger(__name__)
+
+CustomPayloadHandler = Callable[[AsyncSession, str, dict[str, Any]], Awaitable[None]]
+HandoffHandler = Callable[[AsyncSession, InboxItem, InboundMessage], Awaitable[bool]]
+
+
+def rasa_text(message: InboundMessage, max_chars: int) -> str:
+    """What Rasa gets for a turn: button payloads as they are, typed text never as an intent."""
+    if message.kind in (InboundKind.BUTTON, InboundKind.COMMAND) and message.payload:
+        return message.payload
+    if message.kind is InboundKind.CONTACT:
+        return "/share_contact"
+    if message.kind is InboundKind.UNSUPPORTED:
+        return "/unsupported_content"
+    typed = (message.text or "").lstrip("/").strip()
+    return typed[:max_chars]
+
+
+def rasa_metadata(message: InboundMessage) -> dict[str, Any]:
+    """The facts Rasa's actions may rely on; set only by the app, never by the citizen."""
+    metadata: dict[str, Any] = {
+        "channel": message.channel,
+        "chat_id": message.chat_id,
+        "user_id": message.user_id,
+    }
+    if message.contact is not None:
+        metadata["contact"] = message.contact.model_dump(mode="json")
+    if message.attachment is not None:
+        metadata["attachment"] = {"kind": message.attachment.kind}
+    return metadata
+
+
+class Router:
+    """Moves inbox items through Rasa (or the handoff module) into the outbox."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        inbox: Inbox,
+        outbox: Outbox,
+        rasa: RasaClient,
+        metrics: Metrics,
+        *,
+        instance: str,
+        lease_s: float,
+        poll_interval_s: float,
+        backoff_max_s: float,
+        max_text_chars: int,
+        concurrency: int = 8,
+    ) -> None:
+        self._sessions = sessions
+        self._inbox = inbox
+        self._outbox = outbox
+        self._rasa = rasa
+        self._metrics = metrics
+        self._instance = instance
+        self._lease = timedelta(seconds=lease_s)
+        self._poll = poll_interval_s
+        self._backoff_max = backoff_max_s
+        self._max_text = max_text_chars
+        self._slots = asyncio.Semaphore(concurrency)
+        self._active: set[str] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.custom_handlers: dict[str, CustomPayloadHandler] = {}
+        self.handoff_handler: HandoffHandler | None = None
+
+    async def run_forever(self) -> None:
+        """Wake on new inbox items or every poll interval; never dies on one bad conversation."""
+        while True:
+            try:
+                await self.dispatch_due()
+            except Exception:
+                self._metrics.errors.labels(component="router").inc()
+                log.exception("router pass failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._inbox.arrived.wait(), timeout=self._poll)
+            self._inbox.arrived.clear()
+
+    async def dispatch_due(self) -> None:
+        """Start a worker for each conversation that has a due item and no worker yet."""
+        now = utcnow()
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(InboxItem.conversation_id)
+                .where(InboxItem.status == ItemStatus.PENDING, InboxItem.next_attempt_at <= now)
+                .group_by(InboxItem.conversation_id)
+                .limit(200)
+            )
+            due = [cid for cid in rows if cid not in self._active]
+        for conversation_id in due:
+            self._active.add(conversation_id)
+            task = asyncio.create_task(self._work(conversation_id))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Process everything due now and wait for it (tests and shutdown)."""
+        await self.dispatch_due()
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _work(self, conversation_id: str) -> None:
+        try:
+            async with self._slots:
+                if not await self._claim(conversation_id):
+                    return
+                try:
+                    while await self._process_next(conversation_id):
+                        pass
+                finally:
+                    await self._release(conversation_id)
+        except Exception:
+            self._metrics.errors.labels(component="router").inc()
+            log.exception("conversation worker failed")
+        finally:
+            self._active.discard(conversation_id)
+
+    async def _claim(self, conversation_id: str) -> bool:
+        now = utcnow()
+        async with session_scope(self._sessions) as session:
+            result = await session.execute(
+                update(Conversation)
+                .where(
+                    Conversation.id == conversation_id,
+                    or_(
+                        Conversation.lease_until.is_(None),
+                        Conversation.lease_until < now,
+                        Conversation.lease_owner == self._instance,
+                    ),
+                )
+                .values(lease_owner=self._instance, lease_until=now + self._lease)
+            )
+            return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def _release(self, conversation_id: str) -> None:
+        async with session_scope(self._sessions) as session:
+            await session.execute(
+                update(Conversation)
+                .where(
+                    Conversation.id == conversation_id,
+                    Conversation.lease_owner == self._instance,
+                )
+                .values(lease_owner=None, lease_until=None)
+            )
+
+    async def _process_next(self, conversation_id: str) -> bool:
+        """Handle the oldest pending item; False when none is due (or it must wait)."""
+        now = utcnow()
+        async with self._sessions() as session:
+            item = await session.scalar(
+                select(InboxItem)
+                .where(
+                    InboxItem.conversation_id == conversation_id,
+                    InboxItem.status == ItemStatus.PENDING,
+                )
+                .order_by(InboxItem.id)
+                .limit(1)
+            )
+            conversation = await session.get(Conversation, conversation_id)
+        if item is None or conversation is None or item.next_attempt_at > now:
+            return False
+        message = InboundMessage.model_validate(item.message)
+        if conversation.state == ConversationState.HANDOFF and self.handoff_handler is not None:
+            async with session_scope(self._sessions) as session:
+                handled = await self.handoff_handler(session, item, message)
+                if handled:
+                    await self._mark_done(session, item.id)
+                    return True
+        return await self._through_rasa(item, message)
+
+    async def _through_rasa(self, item: InboxItem, message: InboundMessage) -> bool:
+        started = time.perf_counter()
+        try:
+            turn = await self._rasa.turn(
+                sender=message.conversation_id,
+                message=rasa_text(message, self._max_text),
+                message_id=f"{message.channel}:{message.external_id}",
+                metadata=rasa_metadata(message),
+            )
+        except RasaUnavailable as exc:
+            await self._postpone(item, message, str(exc))
+            return False
+        self._metrics.turn_latency.labels(channel=message.channel).observe(
+            time.perf_counter() - started
+        )
+        async with session_scope(self._sessions) as session:
+            await self._record_turn(session, item, message, turn)
+            await self._mark_done(session, item.id)
+        return True
+
+    async def _record_turn(
+        self, session: AsyncSession, item: InboxItem, message: InboundMessage, turn: RasaTurn
+    ) -> None:
+        await annotate_intent(session, message.conversation_id, turn.intent, turn.confidence)
+        for index, reply in enumerate(turn.messages):
+            custom = reply.get("custom")
+            if isinstance(custom, dict):
+                for key, value in custom.items():
+                    handler = self.custom_handlers.get(key)
+                    if handler is not None:
+                        await handler(session, message.conversation_id, value)
+                if not (reply.get("text") or "request_contact" in custom):
+                    continue
+            await self._outbox.enqueue(
+                session,
+                conversation_id=message.conversation_id,
+                channel=message.channel,
+                chat_id=message.chat_id,
+                message=OutboundMessage.from_rasa(reply),
+                dedupe_key=f"inbox:{item.id}:{index}",
+            )
+
+    async def _mark_done(self, session: AsyncSession, item_id: int) -> None:
+        await session.execute(
+            update(InboxItem)
+            .where(InboxItem.id == item_id)
+            .values(status=ItemStatus.DONE, processed_at=utcnow())
+        )
+
+    async def _postpone(self, item: InboxItem, message: InboundMessage, reason: str) -> None:
+        self._metrics.errors.labels(component="rasa").inc()
+        delay = min(self._backoff_max, 2.0 ** min(item.attempts, 10))
+        log.warning("rasa unavailable, turn postponed", extra={"reason": reason, "delay": delay})
+        async with session_scope(self._sessions) as session:
+            await session.execute(
+                update(InboxItem)
+                .where(InboxItem.id == item.id)
+                .values(
+                    attempts=InboxItem.attempts + 1,
+                    next_attempt_at=utcnow() + timedelta(seconds=delay),
+                    last_error=reason[:200],
+                    busy_notified=True,
+                )
+            )
+            if not item.busy_notified:
+                await self._outbox.enqueue(
+                    session,
+                    conversation_id=message.conversation_id,
+                    channel=message.channel,
+                    chat_id=message.chat_id,
+                    message=OutboundMessage(text=text("assistant_busy")),
+                    dedupe_key=f"busy:{item.id}",
+                )

@@ -1,0 +1,1 @@
+"""HTTP surface of the app core: health, readiness and metrics."""

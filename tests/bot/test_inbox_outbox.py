@@ -1,0 +1,108 @@
+"""Inbox idempotency and outbox delivery on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.inbox import Inbox
+from bot.messages import InboundMessage, OutboundMessage
+from bot.metrics import Metrics
+from bot.models import InboxItem, ItemStatus, OutboxItem, TranscriptEntry
+from bot.outbox import Delivery, DeliveryFailed, Outbox, RetryLater
+from bot.storage import session_scope
+
+
+def _inbound(external_id: str, text: str = "привет") -> InboundMessage:
+    return InboundMessage(
+        channel="webchat", chat_id="chat-1", user_id="chat-1", external_id=external_id, text=text
+    )
+
+
+class RecordingSender:
+    """A channel that records deliveries and can be told to fail."""
+
+    channel = "webchat"
+
+    def __init__(self, failures: list[Exception] | None = None) -> None:
+        self.sent: list[tuple[str, str | None]] = []
+        self.failures = failures or []
+
+    async def send(self, chat_id: str, message: OutboundMessage, delivery: Delivery) -> None:
+        await asyncio.sleep(0)
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append((chat_id, message.text))
+
+
+def _outbox(sessions: async_sessionmaker[AsyncSession], sender: RecordingSender) -> Outbox:
+    outbox = Outbox(
+        sessions, Metrics(), max_attempts=3, backoff_max_s=0.0, poll_interval_s=0.1
+    )
+    outbox.senders[sender.channel] = sender
+    return outbox
+
+
+async def test_same_message_delivered_twice_is_stored_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    inbox = Inbox(sessions)
+    assert await inbox.accept(_inbound("m1"))
+    assert not await inbox.accept(_inbound("m1"))
+    results = await asyncio.gather(*(inbox.accept(_inbound("m2")) for _ in range(5)))
+    assert results.count(True) == 1
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(InboxItem)) == 2
+        lines = await session.scalar(select(func.count()).select_from(TranscriptEntry))
+        assert lines == 2
+
+
+async def _enqueue(outbox: Outbox, sessions: async_sessionmaker[AsyncSession], n: int) -> None:
+    await Inbox(sessions).accept(_inbound("seed"))
+    async with session_scope(sessions) as session:
+        for i in range(n):
+            await outbox.enqueue(
+                session,
+                conversation_id="webchat:chat-1",
+                channel="webchat",
+                chat_id="chat-1",
+                message=OutboundMessage(text=f"ответ {i}"),
+                dedupe_key=f"k{i}",
+            )
+            # the same reply enqueued again by a retried turn is not stored twice
+            await outbox.enqueue(
+                session,
+                conversation_id="webchat:chat-1",
+                channel="webchat",
+                chat_id="chat-1",
+                message=OutboundMessage(text=f"ответ {i}"),
+                dedupe_key=f"k{i}",
+            )
+
+
+async def test_two_dispatchers_deliver_each_reply_exactly_once_in_order(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    sender = RecordingSender()
+    first, second = _outbox(sessions, sender), _outbox(sessions, sender)
+    await _enqueue(first, sessions, 5)
+    await asyncio.gather(first.deliver_due(), second.deliver_due())
+    await first.deliver_due()
+    assert [text for _, text in sender.sent] == [f"ответ {i}" for i in range(5)]
+
+
+async def test_temporary_failures_are_retried_and_permanent_ones_recorded(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    sender = RecordingSender([RetryLater("429", after_s=0.0), DeliveryFailed("blocked")])
+    outbox = _outbox(sessions, sender)
+    await _enqueue(outbox, sessions, 2)
+    for _ in range(3):
+        await outbox.deliver_due()
+    async with sessions() as session:
+        items = list(await session.scalars(select(OutboxItem).order_by(OutboxItem.id)))
+    assert [item.status for item in items] == [ItemStatus.FAILED, ItemStatus.DONE]
+    assert items[0].last_error == "blocked"
+    assert sender.sent == [("chat-1", "ответ 1")]

@@ -1,0 +1,51 @@
+"""Shared fixtures: a migrated database on SQLite and on PostgreSQL, and the real services."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+import bot.models  # noqa: F401 - registers the app's tables
+from bot.storage import Base, create_engine, create_session_factory
+from tests.support import (
+    create_postgres_database,
+    drop_postgres_database,
+)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database of each kind the product supports."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        return
+    name = await create_postgres_database()
+    yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    await drop_postgres_database(name)
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on a database with every table created."""
+    import actions.store.models  # noqa: F401, PLC0415 - the ticket store's tables too
+
+    engine = create_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """The session factory the product code takes."""
+    return create_session_factory(engine)
+
+
+@pytest.fixture
+def logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Where spawned processes write their logs (scanned for personal data)."""
+    yield tmp_path_factory.mktemp("logs")
