@@ -8,7 +8,8 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import bot.models  # noqa: F401 - registers the app's tables
+import actions.store.models  # noqa: F401 - the ticket store's tables
+import bot.models  # noqa: F401 - the app's tables
 from bot.settings import load_settings
 from bot.storage import Base, create_engine
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -43,9 +43,3 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """The session factory the product code takes."""
     return create_session_factory(engine)
-
-
-@pytest.fixture
-def logs_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Where spawned processes write their logs (scanned for personal data)."""
-    yield tmp_path_factory.mktemp("logs")

@@ -8,7 +8,7 @@ from bot.settings import Settings
 
 
 def _message(**kwargs: object) -> InboundMessage:
-    return InboundMessage(channel="telegram", chat_id="42", user_id="42", external_id="1", **kwargs)  # type: ignore[arg-type]
+    return InboundMessage(channel="telegram", chat_id="42", user_id="42", external_id="1", **kwargs)
 
 
 def test_typed_slash_cannot_inject_an_intent() -> None:
@@ -27,7 +27,9 @@ def test_long_text_is_cut_to_the_limit() -> None:
 
 
 def test_contact_turn_carries_verification_in_metadata_only() -> None:
-    message = _message(kind=InboundKind.CONTACT, contact=Contact(phone="+79990000001", verified=True))
+    message = _message(
+        kind=InboundKind.CONTACT, contact=Contact(phone="+79990000001", verified=True)
+    )
     assert rasa_text(message, 4000) == "/share_contact"
     assert rasa_metadata(message)["contact"] == {"phone": "+79990000001", "verified": True}
 

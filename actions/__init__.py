@@ -1,0 +1,1 @@
+"""Custom actions of the Rasa assistant, one module per feature; `store` owns their tables."""

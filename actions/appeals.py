@@ -1,0 +1,194 @@
+"""Appeal status, the citizen's appeals and subscriptions — shown only to the bound owner."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actions import texts
+from actions.base import StoreAction, button, moscow_time
+from actions.identification import ask_to_identify
+from actions.identity import normalize_appeal_number
+from actions.store import queries
+from actions.store.models import OPEN_STATUSES, Appeal, AppealStatus
+
+
+def _operator_buttons() -> list[dict[str, Any]]:
+    return [button(texts.BUTTON_OPERATOR, "/request_operator")]
+
+
+def _say_limited(dispatcher: CollectingDispatcher) -> None:
+    dispatcher.utter_message(text=texts.APPEAL_LOOKUPS_LIMITED, buttons=_operator_buttons())
+
+
+class ValidateAppealStatusForm(FormValidationAction, StoreAction):  # type: ignore[misc]
+    """Validates `appeal_number`: its format, and the chat's limit of failed lookups."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "validate_appeal_status_form"
+
+    async def validate_appeal_number(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        """Normalise the number; refuse a malformed one or any while the chat is limited."""
+        async with self.session() as session:
+            limited = await queries.lookups_limited(session, tracker.sender_id, self.now())
+        if limited:
+            _say_limited(dispatcher)
+            return {"appeal_number": None}
+        number = normalize_appeal_number(str(slot_value)) if slot_value else None
+        if number is None:
+            dispatcher.utter_message(text=texts.APPEAL_NUMBER_MALFORMED)
+            return {"appeal_number": None}
+        return {"appeal_number": number}
+
+
+class ActionAppealStatus(StoreAction):
+    """Status, last change, comment, deadline and overdue handling, for the bound owner only."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_appeal_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Find the bound citizen's appeal; someone else's number reads like an unknown one."""
+        raw = tracker.get_slot("appeal_number")
+        now = self.now()
+        async with self.session() as session:
+            if await queries.lookups_limited(session, tracker.sender_id, now):
+                _say_limited(dispatcher)
+                return [SlotSet("appeal_number", None)]
+            citizen = await queries.bound_citizen(session, tracker.sender_id)
+            if citizen is None:
+                ask_to_identify(dispatcher)
+                return [SlotSet("citizen_bound", False)]
+            if not raw:
+                dispatcher.utter_message(text=texts.APPEAL_NUMBER_ASK)
+                return []
+            number = normalize_appeal_number(str(raw))
+            if number is None:
+                dispatcher.utter_message(text=texts.APPEAL_NUMBER_MALFORMED)
+                return [SlotSet("appeal_number", None)]
+            appeal = await queries.owned_appeal(session, citizen.id, number)
+            await queries.record_lookup(session, tracker.sender_id, appeal is not None, now)
+            if appeal is None:
+                dispatcher.utter_message(text=texts.APPEAL_NOT_FOUND.format(number=number))
+                return [SlotSet("appeal_number", None)]
+            await self._tell_status(session, dispatcher, appeal)
+        return [SlotSet("appeal_number", number), SlotSet("citizen_bound", True)]
+
+    async def _tell_status(
+        self, session: AsyncSession, dispatcher: CollectingDispatcher, appeal: Appeal
+    ) -> None:
+        change = await queries.last_change(session, appeal.id)
+        lines = [
+            texts.APPEAL_STATUS.format(
+                number=appeal.number,
+                agency=appeal.agency,
+                status=texts.STATUS_LABELS.get(appeal.status, appeal.status),
+                changed_at=moscow_time(change.changed_at if change else appeal.submitted_at),
+            )
+        ]
+        if change is not None and change.comment:
+            lines.append(texts.APPEAL_COMMENT.format(comment=change.comment))
+        reason = texts.DEADLINE_REASONS.get(appeal.deadline_kind, "")
+        if appeal.status == AppealStatus.REJECTED:
+            lines.append(texts.APPEAL_REJECTED.format(reason=appeal.rejection_reason or "—"))
+        if appeal.is_overdue_at(self.now()):
+            lines.append(
+                texts.APPEAL_OVERDUE.format(deadline=moscow_time(appeal.deadline_at), reason=reason)
+            )
+            dispatcher.utter_message(text="\n".join(lines), buttons=_operator_buttons())
+            return
+        if appeal.status in OPEN_STATUSES:
+            lines.append(
+                texts.APPEAL_DEADLINE.format(
+                    deadline=moscow_time(appeal.deadline_at), reason=reason
+                )
+            )
+        if appeal.status == AppealStatus.WAITING_CITIZEN:
+            lines.append(texts.APPEAL_WAITING)
+        buttons = []
+        if appeal.status in OPEN_STATUSES:
+            lines.append(texts.APPEAL_SUBSCRIBE_HINT)
+            payload = '/subscribe_status{"appeal_number": "' + appeal.number + '"}'
+            buttons.append(button("Подписаться на изменения", payload))
+        dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
+
+
+class ActionMyAppeals(StoreAction):
+    """Lists the bound citizen's appeals."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_my_appeals"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Numbers and statuses, overdue ones marked."""
+        now = self.now()
+        async with self.session() as session:
+            citizen = await queries.bound_citizen(session, tracker.sender_id)
+            if citizen is None:
+                ask_to_identify(dispatcher)
+                return [SlotSet("citizen_bound", False)]
+            appeals = await queries.citizen_appeals(session, citizen.id)
+        if not appeals:
+            dispatcher.utter_message(text=texts.MY_APPEALS_EMPTY)
+            return [SlotSet("citizen_bound", True)]
+        lines = [texts.MY_APPEALS_HEADER]
+        lines.extend(
+            texts.MY_APPEALS_LINE.format(
+                number=appeal.number,
+                status=texts.STATUS_LABELS.get(appeal.status, appeal.status),
+                overdue=texts.MY_APPEALS_OVERDUE_MARK if appeal.is_overdue_at(now) else "",
+            )
+            for appeal in appeals
+        )
+        dispatcher.utter_message(text="\n".join(lines))
+        return [SlotSet("citizen_bound", True)]
+
+
+class ActionSubscribeStatus(StoreAction):
+    """Subscribes the chat to status changes of the bound citizen's appeal."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_subscribe_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Subscribe once; a foreign or unknown number gets the not-found answer."""
+        raw = tracker.get_slot("appeal_number")
+        number = normalize_appeal_number(str(raw)) if raw else None
+        now = self.now()
+        async with self.session() as session:
+            citizen = await queries.bound_citizen(session, tracker.sender_id)
+            if citizen is None:
+                ask_to_identify(dispatcher)
+                return [SlotSet("citizen_bound", False)]
+            if number is None:
+                dispatcher.utter_message(text=texts.APPEAL_NUMBER_ASK)
+                return []
+            appeal = await queries.owned_appeal(session, citizen.id, number)
+            if appeal is None:
+                dispatcher.utter_message(text=texts.APPEAL_NOT_FOUND.format(number=number))
+                return [SlotSet("appeal_number", None)]
+            created = await queries.subscribe(session, appeal, tracker.sender_id, now)
+        message = texts.SUBSCRIBED if created else texts.ALREADY_SUBSCRIBED
+        dispatcher.utter_message(text=message.format(number=number))
+        return []

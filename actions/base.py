@@ -1,0 +1,62 @@
+"""What every action that reads the ticket store shares: its sessions, its clock, Moscow time."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from rasa_sdk import Action
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from actions.store.calendar import MOSCOW
+from actions.store.db import default_session_factory
+from bot.storage import session_scope, utcnow
+
+Clock = Callable[[], datetime]
+
+
+class StoreAction(Action, ABC):  # type: ignore[misc]
+    """An action with an injectable session factory and clock; production uses the defaults."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession] | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        """Tests pass their own database and clock; the action server passes nothing."""
+        self._sessions = sessions
+        self._clock = clock or utcnow
+
+    @abstractmethod
+    def name(self) -> str:
+        """The action's name in the domain."""
+
+    def now(self) -> datetime:
+        """The current UTC time by the injected clock."""
+        return self._clock()
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """One transaction against the ticket store."""
+        async with session_scope(self._sessions or default_session_factory()) as session:
+            yield session
+
+
+def moscow_time(moment: datetime) -> str:
+    """`05.03.2026 14:30`, in Moscow time."""
+    return moment.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M")
+
+
+def button(title: str, payload: str) -> dict[str, Any]:
+    """A quick-reply button in Rasa's shape."""
+    return {"title": title, "payload": payload}
+
+
+def latest_intent(tracker_message: dict[str, Any]) -> str | None:
+    """The intent name of a parsed user message, if any."""
+    intent = tracker_message.get("intent") or {}
+    name = intent.get("name")
+    return name if isinstance(name, str) else None

@@ -1,0 +1,114 @@
+"""Handing the chat to a live operator, and the rating after the operator closes it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import texts
+
+TOPIC_BY_INTENT = {
+    "password_reset": "access",
+    "appeal_status": "appeals",
+    "my_appeals": "appeals",
+    "subscribe_status": "appeals",
+    "service_unavailable": "technical",
+}
+SUMMARY_MESSAGES = 3
+SUMMARY_CHARS = 500
+
+
+def _user_events(tracker: Tracker) -> list[dict[str, Any]]:
+    return [event for event in tracker.events if event.get("event") == "user"]
+
+
+def _intent_of(event: dict[str, Any]) -> str | None:
+    name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+    return name if isinstance(name, str) else None
+
+
+def _after_overdue_notice(tracker: Tracker) -> bool:
+    """The bot's last message was the overdue apology whose button the citizen pressed."""
+    overdue_marker = texts.APPEAL_OVERDUE.split("{", 1)[0]
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return overdue_marker in str(event.get("text") or "")
+    return False
+
+
+def handoff_topic(tracker: Tracker) -> str:
+    """The operator group: from the latest intent, or the latest one with a topic before it."""
+    latest = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if latest in TOPIC_BY_INTENT:
+        return TOPIC_BY_INTENT[latest]
+    for event in reversed(_user_events(tracker)):
+        intent = _intent_of(event)
+        if intent in TOPIC_BY_INTENT:
+            return TOPIC_BY_INTENT[intent]
+    return "general"
+
+
+def handoff_reason(tracker: Tracker) -> str:
+    """`requested` when the citizen asked, `fallback` after misunderstandings, else `escalation`."""
+    latest = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    if latest == "request_operator":
+        return "overdue" if _after_overdue_notice(tracker) else "requested"
+    if latest == "nlu_fallback":
+        return "fallback"
+    return "escalation"
+
+
+class ActionHandoff(Action):  # type: ignore[misc]
+    """Returns the `handoff` custom payload; the app queues the chat for that topic's operators."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Build topic, reason and a short summary of the citizen's last messages."""
+        topic = handoff_topic(tracker)
+        recent = [
+            str(event.get("text"))
+            for event in _user_events(tracker)
+            if event.get("text") and not str(event.get("text")).startswith("/")
+        ][-SUMMARY_MESSAGES:]
+        summary = texts.HANDOFF_SUMMARY.format(
+            topic=texts.TOPIC_TITLES[topic], messages=" | ".join(recent) or "—"
+        )[:SUMMARY_CHARS]
+        dispatcher.utter_message(
+            json_message={
+                "handoff": {"topic": topic, "reason": handoff_reason(tracker), "summary": summary}
+            }
+        )
+        return []
+
+
+class ActionSaveRating(Action):  # type: ignore[misc]
+    """Returns the `csat` custom payload with the citizen's 1–5 rating."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_save_rating"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Take the rating from the slot or the `/rate{"rating": N}` entity."""
+        raw = tracker.get_slot("rating") or next(tracker.get_latest_entity_values("rating"), None)
+        try:
+            rating = int(str(raw))
+        except ValueError:
+            rating = 0
+        if not 1 <= rating <= 5:
+            dispatcher.utter_message(text=texts.RATING_INVALID)
+            return []
+        dispatcher.utter_message(json_message={"csat": {"rating": rating}})
+        dispatcher.utter_message(text=texts.RATING_THANKS)
+        return []

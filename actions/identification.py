@@ -1,0 +1,100 @@
+"""Binding a chat to a citizen through the messenger's verified phone share, and unbinding it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import texts
+from actions.base import StoreAction
+from actions.identity import normalize_phone
+from actions.store import queries
+
+
+def ask_to_identify(dispatcher: CollectingDispatcher) -> None:
+    """Ask for a verified phone share; the app renders the channel's own button."""
+    dispatcher.utter_message(
+        json_message={
+            "request_contact": {
+                "text": texts.IDENTIFY_REQUEST,
+                "button": texts.BUTTON_SHARE_PHONE,
+            }
+        }
+    )
+
+
+class ActionCheckBinding(StoreAction):
+    """Sets `citizen_bound` from the ticket store for this chat."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_check_binding"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Look the binding up."""
+        async with self.session() as session:
+            citizen = await queries.bound_citizen(session, tracker.sender_id)
+        return [SlotSet("citizen_bound", citizen is not None)]
+
+
+class ActionIdentify(StoreAction):
+    """On `/share_contact` with a verified contact, binds the chat to the phone's citizen."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_identify"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Bind only a phone the channel proved to be the sender's own."""
+        metadata: dict[str, Any] = (tracker.latest_message or {}).get("metadata") or {}
+        contact = metadata.get("contact")
+        if not isinstance(contact, dict) or not contact.get("phone"):
+            dispatcher.utter_message(text=texts.IDENTIFY_NO_CONTACT)
+            return [SlotSet("citizen_bound", False)]
+        if contact.get("verified") is not True:
+            dispatcher.utter_message(text=texts.IDENTIFY_UNVERIFIED)
+            return [SlotSet("citizen_bound", False)]
+        phone = normalize_phone(str(contact["phone"]))
+        async with self.session() as session:
+            citizen = await queries.citizen_by_phone(session, phone) if phone else None
+            if citizen is None:
+                dispatcher.utter_message(text=texts.IDENTIFY_UNKNOWN_PHONE)
+                return [SlotSet("citizen_bound", False)]
+            channel = str(metadata.get("channel") or tracker.sender_id.split(":", 1)[0])
+            await queries.bind_chat(
+                session, tracker.sender_id, citizen, f"{channel}_contact", self.now()
+            )
+            first_name = _first_name(citizen.full_name)
+        dispatcher.utter_message(text=texts.IDENTIFY_DONE.format(first_name=first_name))
+        return [SlotSet("citizen_bound", True)]
+
+
+class ActionUnbind(StoreAction):
+    """Removes the chat's binding to a citizen."""
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_unbind"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Delete the binding and say so."""
+        async with self.session() as session:
+            removed = await queries.unbind_chat(session, tracker.sender_id)
+        dispatcher.utter_message(text=texts.UNBIND_DONE if removed else texts.UNBIND_NOTHING)
+        return [SlotSet("citizen_bound", False)]
+
+
+def _first_name(full_name: str) -> str:
+    """«Иванов Иван Иванович» → «Иван»; Russian full names put the surname first."""
+    parts = full_name.split()
+    return parts[1] if len(parts) > 1 else full_name

@@ -1,0 +1,1 @@
+"""The ticket store: citizens, their messenger bindings, appeals, incidents and support tickets."""

@@ -1,0 +1,1 @@
+"""Tests of the action server's actions and ticket store."""

@@ -1,0 +1,87 @@
+"""Fixtures for the actions: the demo data on each database, a fixed clock, tracker builders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from actions.demo import load_demo
+from bot.storage import session_scope
+
+# Tuesday 10 March 2026, 12:00 in Moscow: the first working day after the 9 March holiday.
+NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+SNILS_KEY = "test-snils-key"
+IVANOV_CHAT = "telegram:1001"
+PETROVA_CHAT = "telegram:1002"
+STRANGER_CHAT = "telegram:1003"
+
+
+def clock() -> datetime:
+    """The fixed test clock."""
+    return NOW
+
+
+@pytest.fixture
+async def demo(sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    """The session factory of a database holding the demo data as of NOW."""
+    async with session_scope(sessions) as session:
+        await load_demo(session, NOW, SNILS_KEY)
+    return sessions
+
+
+def make_tracker(
+    sender_id: str = STRANGER_CHAT,
+    *,
+    slots: dict[str, Any] | None = None,
+    intent: str = "greet",
+    text: str = "",
+    metadata: dict[str, Any] | None = None,
+    entities: list[dict[str, Any]] | None = None,
+    events: list[dict[str, Any]] | None = None,
+) -> Tracker:
+    """A tracker as Rasa sends it to the action server, latest user turn included."""
+    latest = {
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": entities or [],
+        "text": text,
+        "metadata": metadata or {},
+    }
+    history = (
+        events
+        if events is not None
+        else [{"event": "user", "text": text, "parse_data": latest, "metadata": metadata or {}}]
+    )
+    return Tracker(
+        sender_id,
+        slots or {},
+        latest,
+        history,
+        False,
+        None,
+        {},
+        "action_listen",
+    )
+
+
+async def run_action(
+    action: Action, tracker: Tracker
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Run the action like the executor does; the events it returns and the messages it sent."""
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, tracker, {})
+    return list(events), dispatcher.messages
+
+
+def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The slots the action set, by name."""
+    return {event["name"]: event["value"] for event in events if event.get("event") == "slot"}
+
+
+def user_event(intent: str, text: str = "") -> dict[str, Any]:
+    """A user turn in the tracker's history."""
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}

@@ -1,0 +1,167 @@
+"""Appeal status for the bound owner only; abuse limits; overdue handling; subscriptions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from actions import texts
+from actions.appeals import (
+    ActionAppealStatus,
+    ActionMyAppeals,
+    ActionSubscribeStatus,
+    ValidateAppealStatusForm,
+)
+from actions.demo import (
+    APPEAL_OVERDUE,
+    APPEAL_REJECTED,
+    DEMO_APPEALS_BY_STATUS,
+    DEMO_CITIZEN_PHONE,
+    OTHER_CITIZEN_APPEAL,
+    OTHER_CITIZEN_PHONE,
+    REJECTION_REASON,
+    UNKNOWN_APPEAL,
+)
+from actions.identification import ActionIdentify
+from actions.store.models import AppealStatus
+from tests.actions.conftest import (
+    IVANOV_CHAT,
+    PETROVA_CHAT,
+    STRANGER_CHAT,
+    clock,
+    make_tracker,
+    run_action,
+    slot_events,
+)
+
+
+@pytest.fixture
+async def bound(demo: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    """Ivanov's and Petrova's chats bound through verified phone shares."""
+    for chat, phone in ((IVANOV_CHAT, DEMO_CITIZEN_PHONE), (PETROVA_CHAT, OTHER_CITIZEN_PHONE)):
+        metadata = {"contact": {"phone": phone, "verified": True}}
+        await run_action(ActionIdentify(demo, clock), make_tracker(chat, metadata=metadata))
+    return demo
+
+
+async def status_of(
+    sessions: async_sessionmaker[AsyncSession], chat: str, number: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    tracker = make_tracker(chat, intent="appeal_status", slots={"appeal_number": number})
+    events, messages = await run_action(ActionAppealStatus(sessions, clock), tracker)
+    return slot_events(events), messages
+
+
+@pytest.mark.parametrize("status", list(AppealStatus))
+async def test_owner_sees_every_status(
+    bound: async_sessionmaker[AsyncSession], status: AppealStatus
+) -> None:
+    number = DEMO_APPEALS_BY_STATUS[status]
+    slots, messages = await status_of(bound, IVANOV_CHAT, number)
+    assert slots["appeal_number"] == number
+    text = str(messages[0]["text"])
+    assert number in text
+    assert texts.STATUS_LABELS[status.value] in text
+
+
+async def test_rejected_appeal_tells_the_reason_and_how_to_appeal(
+    bound: async_sessionmaker[AsyncSession],
+) -> None:
+    _, messages = await status_of(bound, IVANOV_CHAT, "ab 987654321")
+    text = str(messages[0]["text"])
+    assert APPEAL_REJECTED in text
+    assert REJECTION_REASON in text
+    assert "обжаловать" in text
+
+
+async def test_unbound_chat_is_asked_to_identify(bound: async_sessionmaker[AsyncSession]) -> None:
+    slots, messages = await status_of(
+        bound, STRANGER_CHAT, DEMO_APPEALS_BY_STATUS[AppealStatus.APPROVED]
+    )
+    assert slots == {"citizen_bound": False}
+    assert "request_contact" in messages[0]["custom"]
+    assert "text" not in messages[0] or not messages[0]["text"]
+
+
+async def test_someone_elses_number_reads_like_an_unknown_one(
+    bound: async_sessionmaker[AsyncSession],
+) -> None:
+    foreign_slots, foreign = await status_of(bound, IVANOV_CHAT, OTHER_CITIZEN_APPEAL)
+    unknown_slots, unknown = await status_of(bound, IVANOV_CHAT, UNKNOWN_APPEAL)
+    assert foreign_slots == unknown_slots == {"appeal_number": None}
+    assert [m["text"].replace(OTHER_CITIZEN_APPEAL, "N") for m in foreign] == [
+        m["text"].replace(UNKNOWN_APPEAL, "N") for m in unknown
+    ]
+    assert foreign[0]["buttons"] == unknown[0]["buttons"]
+    _, owner = await status_of(bound, PETROVA_CHAT, OTHER_CITIZEN_APPEAL)
+    assert texts.STATUS_LABELS["in_progress"] in str(owner[0]["text"])
+
+
+async def test_malformed_number(bound: async_sessionmaker[AsyncSession]) -> None:
+    slots, messages = await status_of(bound, IVANOV_CHAT, "12-34")
+    assert slots == {"appeal_number": None}
+    assert messages[0]["text"] == texts.APPEAL_NUMBER_MALFORMED
+    form = ValidateAppealStatusForm(bound, clock)
+    tracker = make_tracker(IVANOV_CHAT)
+    assert await form.validate_appeal_number("12-34", CollectingDispatcher(), tracker, {}) == {
+        "appeal_number": None
+    }
+    assert await form.validate_appeal_number(
+        "№ 1234567890", CollectingDispatcher(), tracker, {}
+    ) == {"appeal_number": "1234567890"}
+
+
+async def test_overdue_apologises_with_reason_and_offers_an_operator(
+    bound: async_sessionmaker[AsyncSession],
+) -> None:
+    _, messages = await status_of(bound, IVANOV_CHAT, APPEAL_OVERDUE)
+    text = str(messages[0]["text"])
+    assert "Приносим извинения" in text
+    assert texts.DEADLINE_REASONS["standard"] in text
+    assert {"title": texts.BUTTON_OPERATOR, "payload": "/request_operator"} in messages[0][
+        "buttons"
+    ]
+
+
+async def test_my_appeals_lists_own_appeals_only(bound: async_sessionmaker[AsyncSession]) -> None:
+    _, messages = await run_action(ActionMyAppeals(bound, clock), make_tracker(IVANOV_CHAT))
+    text = str(messages[0]["text"])
+    for number in DEMO_APPEALS_BY_STATUS.values():
+        assert number in text
+    assert f"{APPEAL_OVERDUE} — В обработке{texts.MY_APPEALS_OVERDUE_MARK}" in text
+    assert OTHER_CITIZEN_APPEAL not in text
+
+
+async def test_subscribe_once_and_never_to_a_foreign_appeal(
+    bound: async_sessionmaker[AsyncSession],
+) -> None:
+    number = DEMO_APPEALS_BY_STATUS[AppealStatus.IN_PROGRESS]
+    tracker = make_tracker(IVANOV_CHAT, slots={"appeal_number": number})
+    _, first = await run_action(ActionSubscribeStatus(bound, clock), tracker)
+    _, second = await run_action(ActionSubscribeStatus(bound, clock), tracker)
+    assert first[0]["text"] == texts.SUBSCRIBED.format(number=number)
+    assert second[0]["text"] == texts.ALREADY_SUBSCRIBED.format(number=number)
+    foreign = make_tracker(IVANOV_CHAT, slots={"appeal_number": OTHER_CITIZEN_APPEAL})
+    _, messages = await run_action(ActionSubscribeStatus(bound, clock), foreign)
+    assert messages[0]["text"] == texts.APPEAL_NOT_FOUND.format(number=OTHER_CITIZEN_APPEAL)
+
+
+async def test_five_failed_lookups_limit_the_chat(bound: async_sessionmaker[AsyncSession]) -> None:
+    for attempt in range(5):
+        _, messages = await status_of(bound, IVANOV_CHAT, f"999999999{attempt}")
+        assert messages[0]["text"] != texts.APPEAL_LOOKUPS_LIMITED
+    _, messages = await status_of(bound, IVANOV_CHAT, DEMO_APPEALS_BY_STATUS[AppealStatus.APPROVED])
+    assert messages[0]["text"] == texts.APPEAL_LOOKUPS_LIMITED
+    assert messages[0]["buttons"] == [
+        {"title": texts.BUTTON_OPERATOR, "payload": "/request_operator"}
+    ]
+    form = ValidateAppealStatusForm(bound, clock)
+    result = await form.validate_appeal_number(
+        "1234567890", CollectingDispatcher(), make_tracker(IVANOV_CHAT), {}
+    )
+    assert result == {"appeal_number": None}
+    _, other_chat = await status_of(bound, PETROVA_CHAT, OTHER_CITIZEN_APPEAL)
+    assert other_chat[0]["text"] != texts.APPEAL_LOOKUPS_LIMITED
