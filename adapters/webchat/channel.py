@@ -10,7 +10,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.inbox import Inbox
@@ -168,6 +168,13 @@ def setup_webchat(
     async def page(_: web.Request) -> web.FileResponse:
         return web.FileResponse(STATIC / "index.html")
 
+    async def close_sockets(_: web.Application) -> None:
+        # open pages would hold a graceful shutdown for its whole timeout; they reconnect
+        for sockets in list(sender.sockets.values()):
+            for socket in list(sockets):
+                await socket.close(code=WSCloseCode.GOING_AWAY, message=b"restart")
+
+    app.on_shutdown.append(close_sockets)
     app.router.add_get("/", page)
     app.router.add_get("/chat/ws", endpoint.handle)
     app.router.add_static("/chat/static/", STATIC)
