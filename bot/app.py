@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from functools import partial
 
 import aiohttp
 from aiohttp import web
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.webchat import WebchatSender, setup_webchat
@@ -20,11 +22,14 @@ from bot.rasa_client import RasaClient
 from bot.router import Router
 from bot.settings import Settings
 from bot.storage import create_engine, create_session_factory
+from bot.wakeups import RedisWakeups
 from bot.web.health import setup_health
 
 log = logging.getLogger(__name__)
 ENGINE = web.AppKey("engine", AsyncEngine)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
+REDIS = web.AppKey("redis", Redis)
+WAKEUPS = web.AppKey("wakeups", RedisWakeups)
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
@@ -32,14 +37,20 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     yield
     await app[HTTP].close()
     await app[ENGINE].dispose()
+    redis = app.get(REDIS)
+    if redis is not None:
+        await redis.aclose()
 
 
 async def _workers(app: web.Application) -> AsyncIterator[None]:
-    """The router and the outbox dispatcher run beside the HTTP server."""
+    """The router and the outbox dispatcher (and the Redis wake-up relay) run beside the server."""
     tasks = {
         asyncio.create_task(app[ROUTER].run_forever(), name="router"),
         asyncio.create_task(app[OUTBOX].run_forever(), name="outbox"),
     }
+    wakeups = app.get(WAKEUPS)
+    if wakeups is not None:
+        tasks.add(asyncio.create_task(wakeups.relay_forever(), name="wakeups"))
     yield
     for task in tasks:
         task.cancel()
@@ -58,7 +69,11 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     rasa = RasaClient(
         http, settings.rasa_url, settings.rasa_token.get_secret_value(), settings.rasa_timeout_s
     )
-    inbox = Inbox(sessions)
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    wakeups = RedisWakeups(redis) if redis is not None else None
+    inbox = Inbox(sessions, partial(wakeups.publish, "inbox") if wakeups else None)
+    if wakeups is not None:
+        wakeups.subscribe("inbox", inbox.arrived)
     outbox = Outbox(
         sessions,
         metrics,
@@ -87,6 +102,9 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     app[INBOX] = inbox
     app[OUTBOX] = outbox
     app[ROUTER] = router
+    if redis is not None and wakeups is not None:
+        app[REDIS] = redis
+        app[WAKEUPS] = wakeups
 
     webchat = WebchatSender()
     outbox.senders[webchat.channel] = webchat

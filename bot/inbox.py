@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,8 +20,13 @@ log = logging.getLogger(__name__)
 class Inbox:
     """Accepts inbound messages idempotently on (channel, external id) and wakes the router."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        announce: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._announce = announce
         self.arrived = asyncio.Event()
 
     async def accept(self, message: InboundMessage) -> bool:
@@ -50,6 +56,8 @@ class Inbox:
             # Two deliveries of one update raced; the unique key kept exactly one.
             return False
         self.arrived.set()
+        if self._announce is not None:
+            await self._announce()  # other instances' routers wake too
         return True
 
     @staticmethod
