@@ -13,6 +13,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.telegram import setup_telegram
 from adapters.webchat import WebchatSender, setup_webchat
 from bot.inbox import Inbox
 from bot.keys import INBOX, METRICS, OUTBOX, RASA, ROUTER, SESSIONS, SETTINGS
@@ -109,6 +110,17 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     webchat = WebchatSender()
     outbox.senders[webchat.channel] = webchat
     setup_webchat(app, inbox, webchat, sessions, metrics, settings.webchat_allowed_origins)
+    if settings.telegram_token is not None:
+        secret = settings.telegram_webhook_secret
+        setup_telegram(
+            app,
+            token=settings.telegram_token.get_secret_value(),
+            secret=secret.get_secret_value() if secret is not None else "",
+            api_url=settings.telegram_api_url,
+            inbox=inbox,
+            outbox=outbox,
+            max_bytes=settings.max_inbound_bytes,
+        )
     setup_health(app)
     app.cleanup_ctx.append(_resources)
     if run_workers:

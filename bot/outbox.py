@@ -11,7 +11,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from sqlalchemy import select, update
@@ -135,10 +135,10 @@ class Outbox:
         async with self._sessions() as session:
             due = list(
                 await session.scalars(
+                    # not-yet-due items are read too: they hold back later replies of their chat
                     select(OutboxItem)
                     .where(
                         OutboxItem.status.in_((ItemStatus.PENDING, ItemStatus.SENDING)),
-                        OutboxItem.next_attempt_at <= now,
                         OutboxItem.channel.in_(list(self.senders)),
                     )
                     .order_by(OutboxItem.id)
@@ -148,13 +148,15 @@ class Outbox:
         by_chat: dict[str, list[OutboxItem]] = {}
         for item in due:
             by_chat.setdefault(item.conversation_id, []).append(item)
-        results = await asyncio.gather(*(self._deliver_chat(items) for items in by_chat.values()))
+        results = await asyncio.gather(
+            *(self._deliver_chat(items, now) for items in by_chat.values())
+        )
         return sum(results)
 
-    async def _deliver_chat(self, items: list[OutboxItem]) -> int:
+    async def _deliver_chat(self, items: list[OutboxItem], now: datetime) -> int:
         sent = 0
         for item in items:
-            if not await self._claim(item):
+            if item.next_attempt_at > now or not await self._claim(item):
                 return sent
             outcome = await self._send(item)
             if not outcome:
