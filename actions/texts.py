@@ -149,3 +149,6 @@ FALLBACK_REPHRASE: Final = (
 FALLBACK_OFFER_OPERATOR: Final = (
     "Кажется, я не могу помочь с этим вопросом. Могу позвать оператора или показать, что я умею."
 )
+
+STATUS_NOTIFICATION: Final = "Статус заявления № {number} изменился: {status}."
+STATUS_NOTIFICATION_COMMENT: Final = "\nКомментарий специалиста: {comment}"

@@ -18,6 +18,7 @@ from adapters.webchat import WebchatSender, setup_webchat
 from bot.inbox import Inbox
 from bot.keys import INBOX, METRICS, OUTBOX, RASA, ROUTER, SESSIONS, SETTINGS
 from bot.metrics import Metrics
+from bot.notifications import StatusNotifier
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
 from bot.router import Router
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 ENGINE = web.AppKey("engine", AsyncEngine)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
 REDIS = web.AppKey("redis", Redis)
+NOTIFIER = web.AppKey("notifier", StatusNotifier)
 WAKEUPS = web.AppKey("wakeups", RedisWakeups)
 
 
@@ -48,6 +50,7 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     tasks = {
         asyncio.create_task(app[ROUTER].run_forever(), name="router"),
         asyncio.create_task(app[OUTBOX].run_forever(), name="outbox"),
+        asyncio.create_task(app[NOTIFIER].run_forever(), name="status-notifier"),
     }
     wakeups = app.get(WAKEUPS)
     if wakeups is not None:
@@ -103,6 +106,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     app[INBOX] = inbox
     app[OUTBOX] = outbox
     app[ROUTER] = router
+    app[NOTIFIER] = StatusNotifier(sessions, outbox, settings.router_poll_interval_s)
     if redis is not None and wakeups is not None:
         app[REDIS] = redis
         app[WAKEUPS] = wakeups

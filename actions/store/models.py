@@ -183,3 +183,16 @@ class LookupAttempt(Base):
     sender_id: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     success: Mapped[bool]
+
+
+class StatusNotification(Base):
+    """A status change to tell one subscribed chat; the app delivers it through its outbox."""
+
+    __tablename__ = "tickets_status_notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(100))
+    appeal_number: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(index=True)
