@@ -25,7 +25,7 @@ MODEL_INPUTS := domain.yml config.yml requirements/rasa.txt $(shell find data nl
 MODEL_HASH := $(shell cat $(MODEL_INPUTS) 2>/dev/null | sha256sum | cut -c1-16)
 MODEL := models/gospomoshnik-$(MODEL_HASH).tar.gz
 
-.PHONY: help setup run test test-fast lint train migrate demo-data bench clean browser-deps
+.PHONY: help setup run test test-fast lint train migrate demo-data bench bench-nlu clean browser-deps
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -85,6 +85,9 @@ test-fast: .venv/.synced ## unit tests only (no Rasa, no browser)
 
 bench: setup train ## time from `make run` to the first answer, and memory per process
 	$(APP_PY) bench/startup.py
+
+bench-nlu: setup ## held-out intent accuracy / macro-F1: our pipeline against Rasa's stock one
+	$(APP_PY) bench/nlu_vs_stock.py
 
 clean: ## remove environments, models and local state
 	rm -rf .venv .venv-rasa $(TOOLS) models var results .mypy_cache .ruff_cache

@@ -1,0 +1,108 @@
+"""Held-out NLU quality of our Russian pipeline against Rasa's stock pipeline, in one run.
+
+Usage: .venv/bin/python bench/nlu_vs_stock.py
+Trains both NLU models on `data/` (same examples), scores both with `rasa test nlu` on the
+held-out set `tests/data/test_nlu.yml`, and prints intent accuracy, macro-F1 and train time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RASA = str(ROOT / ".venv-rasa/bin/rasa")
+HELD_OUT = ROOT / "tests/data/test_nlu.yml"
+
+# Rasa's own default pipeline (what `rasa init` writes), with the same fallback threshold.
+STOCK_CONFIG = """\
+recipe: default.v1
+language: ru
+assistant_id: stock-baseline
+pipeline:
+  - name: WhitespaceTokenizer
+  - name: RegexFeaturizer
+  - name: LexicalSyntacticFeaturizer
+  - name: CountVectorsFeaturizer
+  - name: CountVectorsFeaturizer
+    analyzer: char_wb
+    min_ngram: 1
+    max_ngram: 4
+  - name: DIETClassifier
+    epochs: 100
+  - name: EntitySynonymMapper
+  - name: FallbackClassifier
+    threshold: 0.6
+policies: []
+"""
+
+
+def _rasa(*args: str) -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2")
+    env["RASA_TELEMETRY_ENABLED"] = "false"
+    subprocess.run([RASA, *args], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+def evaluate(name: str, config: Path, workdir: Path) -> dict[str, float]:
+    """Train an NLU-only model with `config` and score it on the held-out set."""
+    started = time.monotonic()
+    _rasa(
+        "train",
+        "nlu",
+        "--config",
+        str(config),
+        "--nlu",
+        "data",
+        "--out",
+        str(workdir),
+        "--fixed-model-name",
+        name,
+        "--num-threads",
+        "2",
+    )
+    trained = time.monotonic() - started
+    results = workdir / f"results-{name}"
+    _rasa(
+        "test",
+        "nlu",
+        "--nlu",
+        str(HELD_OUT),
+        "--model",
+        str(workdir / f"{name}.tar.gz"),
+        "--out",
+        str(results),
+        "--no-plot",
+    )
+    report = json.loads((results / "intent_report.json").read_text(encoding="utf-8"))
+    return {
+        "accuracy": float(report["accuracy"]),
+        "macro_f1": float(report["macro avg"]["f1-score"]),
+        "train_s": trained,
+    }
+
+
+def main() -> None:
+    """Run both and print the comparison."""
+    workdir = Path(tempfile.mkdtemp(prefix="gp-nlu-bench-"))
+    stock = workdir / "stock-config.yml"
+    stock.write_text(STOCK_CONFIG, encoding="utf-8")
+    figures = {
+        "gospomoshnik": evaluate("gospomoshnik", ROOT / "config.yml", workdir),
+        "stock": evaluate("stock", stock, workdir),
+    }
+    print(f"{'pipeline':14s} {'accuracy':>9s} {'macro-F1':>9s} {'train s':>8s}")
+    for name, row in figures.items():
+        print(f"{name:14s} {row['accuracy']:9.3f} {row['macro_f1']:9.3f} {row['train_s']:8.0f}")
+    ours, base = figures["gospomoshnik"], figures["stock"]
+    print(
+        f"errors on held-out: ours {1 - ours['accuracy']:.3f} vs stock {1 - base['accuracy']:.3f}"
+        f" (ratio {(1 - ours['accuracy']) / max(1e-9, 1 - base['accuracy']):.2f})"
+    )
+
+
+if __name__ == "__main__":
+    main()
