@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -76,7 +75,6 @@ class Outbox:
         self._lease = timedelta(seconds=lease_s)
         self.senders: dict[str, ChannelSender] = {}
         self.queued = asyncio.Event()
-        self.listeners: list[Callable[[OutboxItem], None]] = []
 
     async def enqueue(
         self,
@@ -198,8 +196,6 @@ class Outbox:
             return False
         await self._finish(item, ItemStatus.DONE, None)
         self._metrics.messages_out.labels(channel=item.channel).inc()
-        for listener in self.listeners:
-            listener(item)
         return True
 
     async def _retry(self, item: OutboxItem, reason: str, after_s: float | None) -> None:

@@ -47,15 +47,6 @@ class RasaClient:
             entities=list(body.get("entities") or []),
         )
 
-    async def trigger_intent(self, sender: str, intent: str) -> list[dict[str, Any]]:
-        """Make the bot act as if the citizen expressed `intent` (e.g. after a handoff)."""
-        body = await self._post(
-            f"/conversations/{sender}/trigger_intent?output_channel=latest",
-            {"name": intent, "entities": {}},
-            token_in_query=True,
-        )
-        return list(body.get("messages") or [])
-
     async def is_ready(self) -> bool:
         """True when Rasa answers and has a model loaded."""
         try:
@@ -71,15 +62,12 @@ class RasaClient:
         except (aiohttp.ClientError, TimeoutError):
             return False
 
-    async def _post(
-        self, path: str, payload: dict[str, Any], *, token_in_query: bool = False
-    ) -> dict[str, Any]:
+    async def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         url = f"{self._base}{path}"
-        params = {"token": self._token} if token_in_query else None
         headers = {"Authorization": f"Bearer {self._token}"}
         try:
             async with self._http.post(
-                url, json=payload, params=params, headers=headers, timeout=self._timeout
+                url, json=payload, headers=headers, timeout=self._timeout
             ) as response:
                 if response.status >= 500 or response.status in (404, 409, 503):
                     raise RasaUnavailable(f"rasa answered {response.status}")

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.inbox import Inbox
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.metrics import Metrics
-from bot.models import Conversation, ConversationState, InboxItem, ItemStatus
+from bot.models import Conversation, InboxItem, ItemStatus
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient, RasaTurn, RasaUnavailable
 from bot.storage import session_scope, utcnow
@@ -31,7 +31,6 @@ from bot.transcript import annotate_intent
 log = logging.getLogger(__name__)
 
 CustomPayloadHandler = Callable[[AsyncSession, str, dict[str, Any]], Awaitable[None]]
-HandoffHandler = Callable[[AsyncSession, InboxItem, InboundMessage], Awaitable[bool]]
 
 
 def rasa_text(message: InboundMessage, max_chars: int) -> str:
@@ -92,7 +91,6 @@ class Router:
         self._active: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self.custom_handlers: dict[str, CustomPayloadHandler] = {}
-        self.handoff_handler: HandoffHandler | None = None
 
     async def run_forever(self) -> None:
         """Wake on new inbox items or every poll interval; never dies on one bad conversation."""
@@ -186,17 +184,9 @@ class Router:
                 .order_by(InboxItem.id)
                 .limit(1)
             )
-            conversation = await session.get(Conversation, conversation_id)
-        if item is None or conversation is None or item.next_attempt_at > now:
+        if item is None or item.next_attempt_at > now:
             return False
-        message = InboundMessage.model_validate(item.message)
-        if conversation.state == ConversationState.HANDOFF and self.handoff_handler is not None:
-            async with session_scope(self._sessions) as session:
-                handled = await self.handoff_handler(session, item, message)
-                if handled:
-                    await self._mark_done(session, item.id)
-                    return True
-        return await self._through_rasa(item, message)
+        return await self._through_rasa(item, InboundMessage.model_validate(item.message))
 
     async def _through_rasa(self, item: InboxItem, message: InboundMessage) -> bool:
         started = time.perf_counter()

@@ -51,7 +51,6 @@ class Settings(BaseSettings):
     router_lease_s: float = 60.0
     retry_backoff_max_s: float = 60.0
     outbox_max_attempts: int = 12
-    retention_days: int = Field(default=90, ge=30)
     webchat_allowed_origins: list[str] = Field(default_factory=list)
 
     @field_validator("database_url")

@@ -14,6 +14,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.inbox import Inbox
+from bot.messages import InboundMessage, OutboundMessage
+from bot.outbox import Outbox
+from bot.storage import session_scope
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -214,3 +220,31 @@ def pii_findings(paths: list[Path]) -> list[str]:
                 if secret in line:
                     findings.append(f"{path.name}:{number}: contains personal data")
     return findings
+
+
+async def seed_replies(
+    outbox: Outbox,
+    sessions: async_sessionmaker[AsyncSession],
+    channel: str,
+    chat_id: str,
+    count: int,
+    *,
+    twice: bool = False,
+) -> None:
+    """A conversation with `count` replies «ответ N» queued; `twice` enqueues each again."""
+    await Inbox(sessions).accept(
+        InboundMessage(
+            channel=channel, chat_id=chat_id, user_id=chat_id, external_id="seed", text="привет"
+        )
+    )
+    async with session_scope(sessions) as session:
+        for i in range(count):
+            for _ in range(2 if twice else 1):
+                await outbox.enqueue(
+                    session,
+                    conversation_id=f"{channel}:{chat_id}",
+                    channel=channel,
+                    chat_id=chat_id,
+                    message=OutboundMessage(text=f"ответ {i}"),
+                    dedupe_key=f"k{i}",
+                )

@@ -107,9 +107,10 @@ class WebchatEndpoint:
             entries = await history(session, f"{CHANNEL}:{chat_id}", after_id)
         for entry in entries:
             payload = entry.payload or {}
-            message = OutboundMessage.model_validate({"text": entry.text, **payload})
             if entry.author == "citizen":
                 message = OutboundMessage(text=entry.text or payload.get("payload"))
+            else:
+                message = OutboundMessage.model_validate({"text": entry.text, **payload})
             await socket.send_json({**_frame(entry.id, entry.author, message), "replay": True})
 
     async def _on_frame(self, socket: web.WebSocketResponse, chat_id: str, raw: str) -> None:

@@ -9,31 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.telegram import TelegramSender
-from bot.inbox import Inbox
-from bot.messages import InboundMessage, OutboundMessage
 from bot.metrics import Metrics
 from bot.models import ItemStatus, OutboxItem
 from bot.outbox import Outbox
-from bot.storage import session_scope
 from tests.adapters.fake_telegram import FakeTelegram
-
-
-async def _seed(outbox: Outbox, sessions: async_sessionmaker[AsyncSession], n: int) -> None:
-    await Inbox(sessions).accept(
-        InboundMessage(
-            channel="telegram", chat_id="111", user_id="111", external_id="1", text="привет"
-        )
-    )
-    async with session_scope(sessions) as session:
-        for i in range(n):
-            await outbox.enqueue(
-                session,
-                conversation_id="telegram:111",
-                channel="telegram",
-                chat_id="111",
-                message=OutboundMessage(text=f"ответ {i}"),
-                dedupe_key=f"k{i}",
-            )
+from tests.support import seed_replies
 
 
 async def test_429_burst_then_each_reply_delivered_once(
@@ -43,7 +23,7 @@ async def test_429_burst_then_each_reply_delivered_once(
 ) -> None:
     outbox = Outbox(sessions, Metrics(), max_attempts=10, backoff_max_s=0.0, poll_interval_s=0.05)
     outbox.senders[sender.channel] = sender
-    await _seed(outbox, sessions, 3)
+    await seed_replies(outbox, sessions, "telegram", "111", 3)
     fake_telegram.fail(429, times=2, retry_after=1)
     fake_telegram.fail(500, times=1, after=1)  # the second reply meets a 5xx as well
     deadline = time.monotonic() + 20
@@ -67,7 +47,7 @@ async def test_replies_keep_their_order_while_one_backs_off(
 ) -> None:
     outbox = Outbox(sessions, Metrics(), max_attempts=10, backoff_max_s=0.0, poll_interval_s=0.05)
     outbox.senders[sender.channel] = sender
-    await _seed(outbox, sessions, 2)
+    await seed_replies(outbox, sessions, "telegram", "111", 2)
     fake_telegram.fail(429, times=1, retry_after=1)
     deadline = time.monotonic() + 10
     while len(fake_telegram.sent()) < 2 and time.monotonic() < deadline:

@@ -12,7 +12,7 @@ from bot.messages import InboundMessage, OutboundMessage
 from bot.metrics import Metrics
 from bot.models import InboxItem, ItemStatus, OutboxItem, TranscriptEntry
 from bot.outbox import Delivery, DeliveryFailed, Outbox, RetryLater
-from bot.storage import session_scope
+from tests.support import seed_replies
 
 
 def _inbound(external_id: str, text: str = "привет") -> InboundMessage:
@@ -57,35 +57,13 @@ async def test_same_message_delivered_twice_is_stored_once(
         assert lines == 2
 
 
-async def _enqueue(outbox: Outbox, sessions: async_sessionmaker[AsyncSession], n: int) -> None:
-    await Inbox(sessions).accept(_inbound("seed"))
-    async with session_scope(sessions) as session:
-        for i in range(n):
-            await outbox.enqueue(
-                session,
-                conversation_id="webchat:chat-1",
-                channel="webchat",
-                chat_id="chat-1",
-                message=OutboundMessage(text=f"ответ {i}"),
-                dedupe_key=f"k{i}",
-            )
-            # the same reply enqueued again by a retried turn is not stored twice
-            await outbox.enqueue(
-                session,
-                conversation_id="webchat:chat-1",
-                channel="webchat",
-                chat_id="chat-1",
-                message=OutboundMessage(text=f"ответ {i}"),
-                dedupe_key=f"k{i}",
-            )
-
-
 async def test_two_dispatchers_deliver_each_reply_exactly_once_in_order(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     sender = RecordingSender()
     first, second = _outbox(sessions, sender), _outbox(sessions, sender)
-    await _enqueue(first, sessions, 5)
+    # the same reply enqueued again by a retried turn is not stored twice
+    await seed_replies(first, sessions, "webchat", "chat-1", 5, twice=True)
     await asyncio.gather(first.deliver_due(), second.deliver_due())
     await first.deliver_due()
     assert [text for _, text in sender.sent] == [f"ответ {i}" for i in range(5)]
@@ -96,7 +74,7 @@ async def test_temporary_failures_are_retried_and_permanent_ones_recorded(
 ) -> None:
     sender = RecordingSender([RetryLater("429", after_s=0.0), DeliveryFailed("blocked")])
     outbox = _outbox(sessions, sender)
-    await _enqueue(outbox, sessions, 2)
+    await seed_replies(outbox, sessions, "webchat", "chat-1", 2)
     for _ in range(3):
         await outbox.deliver_due()
     async with sessions() as session:
