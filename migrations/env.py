@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 import actions.store.models  # noqa: F401 - the ticket store's tables
 import bot.models  # noqa: F401 - the app's tables
+import handoff.models  # noqa: F401 - the handoff module's tables
 from bot.settings import load_settings
 from bot.storage import Base, create_engine
 
