@@ -26,12 +26,29 @@ def _say_limited(dispatcher: CollectingDispatcher) -> None:
     dispatcher.utter_message(text=texts.APPEAL_LOOKUPS_LIMITED, buttons=_operator_buttons())
 
 
+MIN_DIGITS_OF_AN_ATTEMPT = 2
+
+
 class ValidateAppealStatusForm(FormValidationAction, StoreAction):  # type: ignore[misc]
     """Validates `appeal_number`: its format, and the chat's limit of failed lookups."""
 
     def name(self) -> str:
         """The action's name in the domain."""
         return "validate_appeal_status_form"
+
+    async def extract_appeal_number(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """An answer to «what is the number?» with digits but no valid number is kept, so the
+        validator can explain the formats instead of silently asking again."""
+        if tracker.get_slot("requested_slot") != "appeal_number":
+            return {}
+        if next(tracker.get_latest_entity_values("appeal_number"), None) is not None:
+            return {}
+        text = str((tracker.latest_message or {}).get("text") or "")
+        if text.startswith("/") or sum(ch.isdigit() for ch in text) < MIN_DIGITS_OF_AN_ATTEMPT:
+            return {}
+        return {"appeal_number": text}
 
     async def validate_appeal_number(
         self,

@@ -114,6 +114,34 @@ async def test_malformed_number(bound: async_sessionmaker[AsyncSession]) -> None
     ) == {"appeal_number": "1234567890"}
 
 
+@pytest.mark.parametrize(
+    ("text", "entities", "requested", "extracted"),
+    [
+        ("номер 12-34", [], "appeal_number", {"appeal_number": "номер 12-34"}),
+        (
+            "да вот он 1234567890",
+            [{"entity": "appeal_number", "value": "1234567890"}],
+            "appeal_number",
+            {},
+        ),
+        ("не помню номер", [], "appeal_number", {}),
+        ("номер 12-34", [], None, {}),
+    ],
+)
+async def test_an_answer_with_digits_but_no_number_is_kept_to_be_explained(
+    bound: async_sessionmaker[AsyncSession],
+    text: str,
+    entities: list[dict[str, Any]],
+    requested: str | None,
+    extracted: dict[str, Any],
+) -> None:
+    form = ValidateAppealStatusForm(bound, clock)
+    tracker = make_tracker(
+        IVANOV_CHAT, text=text, entities=entities, slots={"requested_slot": requested}
+    )
+    assert await form.extract_appeal_number(CollectingDispatcher(), tracker, {}) == extracted
+
+
 async def test_overdue_apologises_with_reason_and_offers_an_operator(
     bound: async_sessionmaker[AsyncSession],
 ) -> None:

@@ -5,49 +5,25 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from typing import Any
 
 import aiohttp
 from aiohttp.test_utils import TestServer
 
+from tests.e2e.webchat_client import is_bot, open_chat, read_until
 from tests.support import RasaProcess
 
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
-
-
-async def _read_until(
-    socket: aiohttp.ClientWebSocketResponse, predicate: Any, wait_s: float = 60
-) -> dict[str, Any]:
-    async def loop() -> dict[str, Any]:
-        while True:
-            frame = await socket.receive_json()
-            if predicate(frame):
-                return dict(frame)
-
-    return await asyncio.wait_for(loop(), wait_s)
-
-
-def _bot(frame: dict[str, Any]) -> bool:
-    return frame.get("type") == "message" and frame.get("author") == "bot"
-
-
-async def _open(
-    http: aiohttp.ClientSession, server: TestServer, chat: str = "", after: int = 0
-) -> tuple[aiohttp.ClientWebSocketResponse, str]:
-    socket = await http.ws_connect(server.make_url(f"/chat/ws?chat={chat}&after={after}"))
-    session = await _read_until(socket, lambda f: f["type"] == "session")
-    return socket, str(session["chat_id"])
 
 
 async def test_citizen_greets_and_gets_a_russian_answer_with_buttons(
     app_server: TestServer,
 ) -> None:
     async with aiohttp.ClientSession() as http:
-        socket, _ = await _open(http, app_server)
+        socket, _ = await open_chat(http, app_server)
         await socket.send_json({"type": "message", "id": "c1", "text": "привет"})
-        ack = await _read_until(socket, lambda f: f["type"] == "ack")
+        ack = await read_until(socket, lambda f: f["type"] == "ack")
         assert ack["id"] == "c1"
-        reply = await _read_until(socket, _bot)
+        reply = await read_until(socket, is_bot)
         assert CYRILLIC.search(reply["text"])
         assert reply["buttons"], "the greeting offers the main topics as buttons"
         await socket.close()
@@ -55,25 +31,25 @@ async def test_citizen_greets_and_gets_a_russian_answer_with_buttons(
 
 async def test_button_press_is_understood_as_its_payload(app_server: TestServer) -> None:
     async with aiohttp.ClientSession() as http:
-        socket, _ = await _open(http, app_server)
+        socket, _ = await open_chat(http, app_server)
         await socket.send_json(
             {"type": "button", "id": "b1", "payload": "/support_contacts", "title": "Контакты"}
         )
-        reply = await _read_until(socket, _bot)
+        reply = await read_until(socket, is_bot)
         assert "8 800" in reply["text"] or "8-800" in reply["text"]
         await socket.close()
 
 
 async def test_reconnect_replays_what_the_page_missed(app_server: TestServer) -> None:
     async with aiohttp.ClientSession() as http:
-        socket, chat = await _open(http, app_server)
+        socket, chat = await open_chat(http, app_server)
         await socket.send_json({"type": "message", "id": "r1", "text": "привет"})
-        await _read_until(socket, lambda f: f["type"] == "ack")
+        await read_until(socket, lambda f: f["type"] == "ack")
         await socket.close()  # the page drops before the answer arrives
         await asyncio.sleep(3)
-        again, same_chat = await _open(http, app_server, chat=chat)
+        again, same_chat = await open_chat(http, app_server, chat=chat)
         assert same_chat == chat
-        replayed = await _read_until(again, _bot)
+        replayed = await read_until(again, is_bot)
         assert replayed.get("replay") is True
         assert CYRILLIC.search(replayed["text"])
         await again.close()
@@ -81,20 +57,20 @@ async def test_reconnect_replays_what_the_page_missed(app_server: TestServer) ->
 
 async def test_resent_message_after_reconnect_is_answered_once(app_server: TestServer) -> None:
     async with aiohttp.ClientSession() as http:
-        socket, chat = await _open(http, app_server)
+        socket, chat = await open_chat(http, app_server)
         frame = {"type": "message", "id": "dup1", "text": "спасибо"}
         await socket.send_json(frame)
         await socket.send_json(frame)  # the page resends an unacknowledged message
-        live = [await _read_until(socket, _bot)]
+        live = [await read_until(socket, is_bot)]
         try:
             while True:
                 frame = await asyncio.wait_for(socket.receive_json(), 3)
-                if _bot(frame):
+                if is_bot(frame):
                     live.append(frame)
         except TimeoutError:
             pass
         await socket.close()
-        again, _ = await _open(http, app_server, chat=chat)
+        again, _ = await open_chat(http, app_server, chat=chat)
         lines = []
         try:
             while True:
@@ -112,23 +88,23 @@ async def test_bad_frames_get_an_error_and_the_socket_keeps_serving(
     app_server: TestServer,
 ) -> None:
     async with aiohttp.ClientSession() as http:
-        socket, _ = await _open(http, app_server)
+        socket, _ = await open_chat(http, app_server)
         await socket.send_str("{not json")
         assert (await socket.receive_json())["type"] == "error"
         await socket.send_json({"type": "message", "id": "x" * 200, "text": "a"})
         assert (await socket.receive_json())["type"] == "error"
         await socket.send_json({"type": "message", "id": "ok1", "text": "😀"})
-        assert (await _read_until(socket, lambda f: f["type"] == "ack"))["id"] == "ok1"
-        reply = await _read_until(socket, _bot)
+        assert (await read_until(socket, lambda f: f["type"] == "ack"))["id"] == "ok1"
+        reply = await read_until(socket, is_bot)
         assert reply["text"]
         await socket.close()
 
 
 async def test_health_ready_and_metrics_count_a_turn(app_server: TestServer) -> None:
     async with aiohttp.ClientSession() as http:
-        socket, _ = await _open(http, app_server)
+        socket, _ = await open_chat(http, app_server)
         await socket.send_json({"type": "message", "id": "m1", "text": "привет"})
-        await _read_until(socket, _bot)
+        await read_until(socket, is_bot)
         await socket.close()
         async with http.get(app_server.make_url("/healthz")) as response:
             assert response.status == 200
@@ -150,13 +126,13 @@ async def test_rasa_killed_message_waits_citizen_told_busy_then_answered(
         rasa.kill()
         async with http.get(app_server.make_url("/readyz")) as response:
             assert response.status == 503
-        socket, _ = await _open(http, app_server)
+        socket, _ = await open_chat(http, app_server)
         await socket.send_json({"type": "message", "id": uuid.uuid4().hex, "text": "привет"})
-        await _read_until(socket, lambda f: f["type"] == "ack")
-        busy = await _read_until(socket, _bot)
+        await read_until(socket, lambda f: f["type"] == "ack")
+        busy = await read_until(socket, is_bot)
         assert "перегружен" in busy["text"]
         rasa.start(wait=False)
-        answer = await _read_until(socket, _bot, wait_s=300)
+        answer = await read_until(socket, is_bot, wait_s=300)
         assert "перегружен" not in answer["text"]
         assert CYRILLIC.search(answer["text"])
         await socket.close()
