@@ -9,9 +9,11 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -62,6 +64,14 @@ class AppInput(InputChannel):
             if not isinstance(sender, str) or not isinstance(text, str):
                 return response.json({"error": "sender and message are required"}, status=400)
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+            message_id = body.get("message_id")
+            tracker = await _tracker(request, sender)
+            if tracker is not None and isinstance(message_id, str):
+                replayed = replay_of(tracker, message_id)
+                if replayed is not None:
+                    # The app retried a turn Rasa already answered (it crashed before it could
+                    # store the replies): give the same answer, never a second tracker turn.
+                    return response.json(replayed)
             collector = CollectingOutputChannel()
             await on_new_message(
                 UserMessage(
@@ -70,30 +80,47 @@ class AppInput(InputChannel):
                     sender,
                     input_channel=self.name(),
                     metadata=metadata,
-                    message_id=body.get("message_id"),
+                    message_id=message_id if isinstance(message_id, str) else None,
                 )
             )
-            parse = await _latest_parse(request, sender)
-            return response.json(
-                {
-                    "messages": collector.messages,
-                    "intent": parse.get("intent") or {},
-                    "entities": [
-                        {"entity": e.get("entity"), "value": e.get("value")}
-                        for e in parse.get("entities") or []
-                    ],
-                }
-            )
+            tracker = await _tracker(request, sender)
+            parse = dict(tracker.latest_message.parse_data or {}) if tracker else {}
+            return response.json(_answer(collector.messages, parse))
 
         return app_webhook
 
 
-async def _latest_parse(request: Request, sender: str) -> Dict[Text, Any]:
-    """The parse of the citizen's last message, read back from the tracker store."""
+def _answer(messages: List[Dict[Text, Any]], parse: Dict[Text, Any]) -> Dict[Text, Any]:
+    return {
+        "messages": messages,
+        "intent": parse.get("intent") or {},
+        "entities": [
+            {"entity": e.get("entity"), "value": e.get("value")}
+            for e in parse.get("entities") or []
+        ],
+    }
+
+
+def replay_of(tracker: DialogueStateTracker, message_id: Text) -> Optional[Dict[Text, Any]]:
+    """The answer already given to `message_id`, rebuilt from the tracker; None if it is new."""
+    events = list(tracker.events)
+    for index, event in enumerate(events):
+        if isinstance(event, UserUttered) and event.message_id == message_id:
+            messages = []
+            for later in events[index + 1 :]:
+                if isinstance(later, UserUttered):
+                    break
+                if isinstance(later, BotUttered):
+                    message = {"recipient_id": tracker.sender_id, "text": later.text}
+                    message.update({k: v for k, v in (later.data or {}).items() if v})
+                    messages.append(message)
+            return _answer(messages, dict(event.parse_data or {}))
+    return None
+
+
+async def _tracker(request: Request, sender: str) -> Optional[DialogueStateTracker]:
+    """The conversation's tracker from the tracker store, when there is one."""
     agent = getattr(request.app.ctx, "agent", None)
     if agent is None or agent.tracker_store is None:
-        return {}
-    tracker = await agent.tracker_store.retrieve(sender)
-    if tracker is None:
-        return {}
-    return dict(tracker.latest_message.parse_data or {})
+        return None
+    return await agent.tracker_store.retrieve(sender)
