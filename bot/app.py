@@ -11,9 +11,10 @@ from functools import partial
 import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.telegram import setup_telegram
+from adapters.channels import setup_channels
 from adapters.webchat import WebchatSender, setup_webchat
 from bot.inbox import Inbox
 from bot.keys import INBOX, METRICS, OUTBOX, RASA, ROUTER, SESSIONS, SETTINGS
@@ -23,9 +24,12 @@ from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
 from bot.router import Router
 from bot.settings import Settings
-from bot.storage import create_engine, create_session_factory
+from bot.storage import create_engine, create_session_factory, session_scope
 from bot.wakeups import RedisWakeups
 from bot.web.health import setup_health
+from handoff.config import load_config, seed_groups
+from handoff.keys import HANDOFF
+from handoff.service import HandoffService
 
 log = logging.getLogger(__name__)
 ENGINE = web.AppKey("engine", AsyncEngine)
@@ -45,12 +49,25 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         await redis.aclose()
 
 
+async def _handoff_groups(app: web.Application) -> AsyncIterator[None]:
+    """The operator groups of content/handoff.yml exist before any chat is queued."""
+    try:
+        async with session_scope(app[SESSIONS]) as session:
+            added = await seed_groups(session, app[HANDOFF].config)
+        if added:
+            log.info("handoff groups added", extra={"groups": added})
+    except IntegrityError:
+        log.info("handoff groups seeded by another instance")
+    yield
+
+
 async def _workers(app: web.Application) -> AsyncIterator[None]:
     """The router and the outbox dispatcher (and the Redis wake-up relay) run beside the server."""
     tasks = {
         asyncio.create_task(app[ROUTER].run_forever(), name="router"),
         asyncio.create_task(app[OUTBOX].run_forever(), name="outbox"),
         asyncio.create_task(app[NOTIFIER].run_forever(), name="status-notifier"),
+        asyncio.create_task(app[HANDOFF].run_forever(), name="handoff"),
     }
     wakeups = app.get(WAKEUPS)
     if wakeups is not None:
@@ -97,6 +114,21 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
         backoff_max_s=settings.retry_backoff_max_s,
         max_text_chars=settings.max_text_chars,
     )
+    handoff = HandoffService(
+        sessions,
+        inbox,
+        outbox,
+        rasa,
+        load_config(settings.handoff_config),
+        announce=partial(wakeups.publish, "handoff") if wakeups else None,
+        tick_s=settings.handoff_tick_s,
+    )
+    if wakeups is not None:
+        wakeups.subscribe("handoff", handoff.changed)
+    router.custom_handlers.update(
+        handoff=handoff.on_handoff, csat=handoff.on_csat, leave_queue=handoff.on_leave_queue
+    )
+    router.held_message_handler = handoff.on_citizen_message
     app[SETTINGS] = settings
     app[ENGINE] = engine
     app[HTTP] = http
@@ -106,6 +138,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     app[INBOX] = inbox
     app[OUTBOX] = outbox
     app[ROUTER] = router
+    app[HANDOFF] = handoff
     app[NOTIFIER] = StatusNotifier(sessions, outbox, settings.router_poll_interval_s)
     if redis is not None and wakeups is not None:
         app[REDIS] = redis
@@ -114,19 +147,10 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     webchat = WebchatSender()
     outbox.senders[webchat.channel] = webchat
     setup_webchat(app, inbox, webchat, sessions, metrics, settings.webchat_allowed_origins)
-    if settings.telegram_token is not None:
-        secret = settings.telegram_webhook_secret
-        setup_telegram(
-            app,
-            token=settings.telegram_token.get_secret_value(),
-            secret=secret.get_secret_value() if secret is not None else "",
-            api_url=settings.telegram_api_url,
-            inbox=inbox,
-            outbox=outbox,
-            max_bytes=settings.max_inbound_bytes,
-        )
+    setup_channels(app, settings, inbox, outbox, metrics)
     setup_health(app)
     app.cleanup_ctx.append(_resources)
+    app.cleanup_ctx.append(_handoff_groups)
     if run_workers:
         app.cleanup_ctx.append(_workers)
     return app

@@ -60,6 +60,12 @@ class Inbox:
             await self._announce()  # other instances' routers wake too
         return True
 
+    async def wake(self) -> None:
+        """Wake the routers (this instance's and, with Redis, the others') for stored items."""
+        self.arrived.set()
+        if self._announce is not None:
+            await self._announce()
+
     @staticmethod
     async def _seen(session: AsyncSession, message: InboundMessage) -> bool:
         found = await session.scalar(
@@ -91,3 +97,24 @@ def _transcript_payload(message: InboundMessage) -> dict[str, object] | None:
     if message.contact is not None:
         return {"contact_shared": True, "verified": message.contact.verified}
     return None
+
+
+async def store_system_item(session: AsyncSession, message: InboundMessage) -> bool:
+    """Queue a turn the app itself originates (e.g. `/handoff_closed`) for an existing chat.
+
+    Idempotent on (channel, external id): False when it was stored before. No transcript line:
+    the citizen did not write it. The caller wakes the router after its transaction commits.
+    """
+    if await Inbox._seen(session, message):
+        return False
+    await ensure_conversation(session, message.channel, message.chat_id)
+    session.add(
+        InboxItem(
+            conversation_id=message.conversation_id,
+            channel=message.channel,
+            external_id=message.external_id,
+            message=message.model_dump(mode="json"),
+        )
+    )
+    await session.flush()
+    return True

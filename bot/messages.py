@@ -51,6 +51,11 @@ class InboundMessage(BaseModel):
     payload: str | None = Field(default=None, description="button payload or mapped command")
     contact: Contact | None = None
     attachment: Attachment | None = None
+    resume_bot: bool = Field(
+        default=False,
+        description="set only by the app (after an operator closed the chat): the router appends "
+        "a `resume` event to Rasa's tracker before this turn",
+    )
 
     @property
     def conversation_id(self) -> str:
@@ -78,6 +83,7 @@ class OutboundMessage(BaseModel):
         default=None, description="label of a verified phone-share button, when asked for"
     )
     image: str | None = None
+    author: str = Field(default="bot", description="who speaks: the bot, or a live operator")
 
     @classmethod
     def from_rasa(cls, message: dict[str, Any]) -> OutboundMessage:

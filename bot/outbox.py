@@ -93,11 +93,14 @@ class Outbox:
         )
         if exists is not None:
             return None
+        message = message.model_copy(update={"author": author})
         entry = TranscriptEntry(
             conversation_id=conversation_id,
             author=author,
             text=message.text,
-            payload=message.model_dump(mode="json", exclude={"text"}, exclude_defaults=True)
+            payload=message.model_dump(
+                mode="json", exclude={"text", "author"}, exclude_defaults=True
+            )
             or None,
         )
         session.add(entry)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -46,6 +47,22 @@ class RasaClient:
             confidence=intent.get("confidence"),
             entities=list(body.get("entities") or []),
         )
+
+    async def append_events(self, sender: str, events: list[dict[str, Any]]) -> None:
+        """Append events (`pause`, `resume`...) to the sender's tracker through Rasa's HTTP API.
+
+        Raises RasaUnavailable when Rasa is down or refuses, so callers can retry later.
+        """
+        url = f"{self._base}/conversations/{quote(sender, safe='')}/tracker/events"
+        params = {"token": self._token, "include_events": "NONE"}
+        try:
+            async with self._http.post(
+                url, json=events, params=params, timeout=self._timeout
+            ) as response:
+                if response.status != 200:
+                    raise RasaUnavailable(f"tracker events answered {response.status}")
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise RasaUnavailable(type(exc).__name__) from exc
 
     async def is_ready(self) -> bool:
         """True when Rasa answers and has a model loaded."""

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.inbox import Inbox
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.metrics import Metrics
-from bot.models import Conversation, InboxItem, ItemStatus
+from bot.models import Conversation, ConversationState, InboxItem, ItemStatus
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient, RasaTurn, RasaUnavailable
 from bot.storage import session_scope, utcnow
@@ -31,6 +31,10 @@ from bot.transcript import annotate_intent
 log = logging.getLogger(__name__)
 
 CustomPayloadHandler = Callable[[AsyncSession, str, dict[str, Any]], Awaitable[None]]
+# Gets each citizen message of a conversation an operator holds (state `handoff`), inside the
+# router's transaction; True = consumed (the bot stays silent), False = pass it on to Rasa.
+HeldMessageHandler = Callable[[AsyncSession, InboundMessage], Awaitable[bool]]
+RESUME_EVENTS: list[dict[str, Any]] = [{"event": "resume"}]
 
 
 def rasa_text(message: InboundMessage, max_chars: int) -> str:
@@ -91,6 +95,7 @@ class Router:
         self._active: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self.custom_handlers: dict[str, CustomPayloadHandler] = {}
+        self.held_message_handler: HeldMessageHandler | None = None
 
     async def run_forever(self) -> None:
         """Wake on new inbox items or every poll interval; never dies on one bad conversation."""
@@ -186,11 +191,40 @@ class Router:
             )
         if item is None or item.next_attempt_at > now:
             return False
-        return await self._through_rasa(item, InboundMessage.model_validate(item.message))
+        message = InboundMessage.model_validate(item.message)
+        try:
+            if await self._held_by_operator(item, message):
+                return True
+        except RasaUnavailable as exc:
+            await self._postpone(item, message, str(exc))
+            return False
+        return await self._through_rasa(item, message)
+
+    async def _held_by_operator(self, item: InboxItem, message: InboundMessage) -> bool:
+        """True when the handoff module consumed the message of a conversation it holds.
+
+        When it hands the conversation back instead (the citizen left the queue), Rasa's tracker
+        is resumed before that transaction commits, so a failure leaves both to be retried.
+        """
+        handler = self.held_message_handler
+        if handler is None:
+            return False
+        async with session_scope(self._sessions) as session:
+            conversation = await session.get(Conversation, message.conversation_id)
+            if conversation is None or conversation.state != ConversationState.HANDOFF:
+                return False
+            if await handler(session, message):
+                await self._mark_done(session, item.id)
+                return True
+            await self._rasa.append_events(message.conversation_id, RESUME_EVENTS)
+        return False
 
     async def _through_rasa(self, item: InboxItem, message: InboundMessage) -> bool:
         started = time.perf_counter()
         try:
+            if message.resume_bot:
+                # the operator closed the chat: Rasa must answer again before this turn
+                await self._rasa.append_events(message.conversation_id, RESUME_EVENTS)
             turn = await self._rasa.turn(
                 sender=message.conversation_id,
                 message=rasa_text(message, self._max_text),
@@ -211,7 +245,8 @@ class Router:
     async def _record_turn(
         self, session: AsyncSession, item: InboxItem, message: InboundMessage, turn: RasaTurn
     ) -> None:
-        await annotate_intent(session, message.conversation_id, turn.intent, turn.confidence)
+        if not message.resume_bot:  # the app's own turn: the citizen's last line keeps its intent
+            await annotate_intent(session, message.conversation_id, turn.intent, turn.confidence)
         for index, reply in enumerate(turn.messages):
             custom = reply.get("custom")
             if isinstance(custom, dict):

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = 12
     webchat_allowed_origins: list[str] = Field(default_factory=list)
 
+    handoff_config: Path = Field(
+        default=PROJECT_ROOT / "content" / "handoff.yml",
+        description="operator groups, topics, hours and queue targets (HANDOFF_CONFIG)",
+    )
+    handoff_tick_s: float = Field(default=1.0, description="auto-assignment and queue updates")
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:

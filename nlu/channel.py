@@ -12,7 +12,7 @@ import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.events import BotUttered, ConversationResumed, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -72,6 +72,11 @@ class AppInput(InputChannel):
                     # The app retried a turn Rasa already answered (it crashed before it could
                     # store the replies): give the same answer, never a second tracker turn.
                     return response.json(replayed)
+            if tracker is not None and tracker.is_paused():
+                # The app sends a turn only when the bot owns the conversation: a pause left
+                # over from a handoff (e.g. one that reached Rasa after the resume) must not
+                # leave the citizen without answers.
+                await _resume(request, tracker)
             collector = CollectingOutputChannel()
             await on_new_message(
                 UserMessage(
@@ -116,6 +121,12 @@ def replay_of(tracker: DialogueStateTracker, message_id: Text) -> Optional[Dict[
                     messages.append(message)
             return _answer(messages, dict(event.parse_data or {}))
     return None
+
+
+async def _resume(request: Request, tracker: DialogueStateTracker) -> None:
+    logger.warning("conversation was still paused after its handoff; resuming it")
+    tracker.update(ConversationResumed())
+    await request.app.ctx.agent.tracker_store.save(tracker)
 
 
 async def _tracker(request: Request, sender: str) -> Optional[DialogueStateTracker]:

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 from aiogram.types import CallbackQuery, Message, Update
 
+from adapters.phones import normalize_phone
 from adapters.telegram.callbacks import CallbackRegistry
 from bot.messages import Attachment, Contact, InboundKind, InboundMessage
 
 CHANNEL = "telegram"
 COMMANDS = {"/start": "/greet", "/help": "/help", "/operator": "/request_operator"}
+__all__ = ["CHANNEL", "normalize_phone", "parse_update"]
+
 _MEDIA = ("sticker", "photo", "voice", "document", "video", "video_note", "audio", "animation")
-
-
-def normalize_phone(raw: str) -> str:
-    """`+7XXXXXXXXXX` for Russian numbers in any usual spelling; otherwise `+digits`."""
-    digits = re.sub(r"\D", "", raw)
-    if len(digits) == 11 and digits[0] == "8":
-        digits = "7" + digits[1:]
-    elif len(digits) == 10 and digits[0] == "9":
-        digits = "7" + digits
-    return "+" + digits
 
 
 def parse_update(update: Update, callbacks: CallbackRegistry) -> InboundMessage | None:

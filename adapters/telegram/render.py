@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 
 from aiogram.types import (
@@ -13,11 +12,11 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
+from adapters.splitting import split_text as split_parts
 from adapters.telegram.callbacks import CallbackRegistry
 from bot.messages import OutboundMessage
 
 MAX_TEXT = 4096
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
 
@@ -35,50 +34,9 @@ def _escaped_len(text: str) -> int:
     return len(html.escape(text, quote=False))
 
 
-def _hard_split(piece: str, limit: int) -> list[str]:
-    out: list[str] = []
-    current = ""
-    for token in re.split(r"(\s+)", piece):
-        word = token
-        if _escaped_len(current + word) <= limit:
-            current += word
-            continue
-        if current.strip():
-            out.append(current.strip())
-        current = ""
-        while _escaped_len(word) > limit:  # a single huge token
-            cut = limit
-            while _escaped_len(word[:cut]) > limit:
-                cut -= 1
-            out.append(word[:cut])
-            word = word[cut:]
-        current = word
-    if current.strip():
-        out.append(current.strip())
-    return out
-
-
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut at sentence (then word) boundaries so each escaped part fits `limit`."""
-    if _escaped_len(text) <= limit:
-        return [text]
-    parts: list[str] = []
-    current = ""
-    for sentence in (s for s in _SENTENCE_END.split(text) if s.strip()):
-        candidate = f"{current} {sentence}" if current else sentence
-        if _escaped_len(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            parts.append(current)
-        if _escaped_len(sentence) <= limit:
-            current = sentence
-        else:
-            *full, current = _hard_split(sentence, limit)
-            parts.extend(full)
-    if current:
-        parts.append(current)
-    return parts
+    """Cut at sentence (then word) boundaries so each HTML-escaped part fits `limit`."""
+    return split_parts(text, limit, _escaped_len)
 
 
 def render(message: OutboundMessage, callbacks: CallbackRegistry) -> list[Part]:

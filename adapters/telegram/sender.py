@@ -14,9 +14,11 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
+from adapters.ratelimit import SendRateLimiter
 from adapters.telegram.callbacks import CallbackRegistry
 from adapters.telegram.parse import CHANNEL
 from adapters.telegram.render import render
+from adapters.telegram.typing import TypingIndicator
 from bot.messages import OutboundMessage
 from bot.outbox import Delivery, DeliveryFailed, RetryLater
 
@@ -32,21 +34,35 @@ class TelegramSender:
 
     A message split into several parts is resumed where it stopped when a retry comes
     (progress per outbox id, kept in memory), so no part is sent twice by this process.
+    Every call waits for the rate limiter (Telegram: ~1 message/s per chat, 30/s overall).
     """
 
     channel = CHANNEL
 
-    def __init__(self, bot: Bot, callbacks: CallbackRegistry) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        callbacks: CallbackRegistry,
+        *,
+        limiter: SendRateLimiter | None = None,
+        typing: TypingIndicator | None = None,
+    ) -> None:
         self.bot = bot
         self.callbacks = callbacks
+        self.limiter = limiter
+        self.typing = typing
         self._progress: dict[int, int] = {}
 
     async def send(self, chat_id: str, message: OutboundMessage, delivery: Delivery) -> None:
         """Send every part not yet sent for this delivery."""
         parts = render(message, self.callbacks)
         done = self._progress.get(delivery.outbox_id, 0)
+        if self.typing is not None:
+            self.typing.stop(chat_id)
         for index in range(done, len(parts)):
             part = parts[index]
+            if self.limiter is not None:
+                await self.limiter.wait(chat_id)
             try:
                 if part.photo is not None:
                     await self.bot.send_photo(chat_id, part.photo)

@@ -1,22 +1,31 @@
-"""`POST /telegram/webhook`: authenticate, parse, store in the inbox, then answer 200."""
+"""`POST /telegram/webhook`: authenticate, parse, store in the inbox, then answer 200.
+
+`setup_telegram` wires the whole channel: the sender, and either this webhook (registered with
+`setWebhook` when PUBLIC_URL is set) or the long-polling loop (`TELEGRAM_MODE=polling`).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Literal
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
 
+from adapters.ratelimit import SendRateLimiter
+from adapters.startup import keep_trying
 from adapters.telegram.callbacks import CallbackRegistry
-from adapters.telegram.parse import parse_update
+from adapters.telegram.intake import ALLOWED_UPDATES, UpdateIntake
+from adapters.telegram.polling import TelegramPoller
 from adapters.telegram.sender import TelegramSender, create_bot
+from adapters.telegram.typing import TypingIndicator
 from bot.inbox import Inbox
 from bot.outbox import Outbox
 
@@ -25,7 +34,7 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 DEFAULT_MAX_BYTES = 256 * 1024
-HANDLED = frozenset({"message", "edited_message", "callback_query"})
+HANDLED = frozenset(ALLOWED_UPDATES)
 
 
 class TelegramWebhook:
@@ -39,10 +48,10 @@ class TelegramWebhook:
         secret: str,
         *,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        typing: TypingIndicator | None = None,
     ) -> None:
         self.bot = bot
-        self.inbox = inbox
-        self.callbacks = callbacks
+        self.intake = UpdateIntake(bot, inbox, callbacks, typing)
         self._secret = secret.encode()
         self.max_bytes = max_bytes
 
@@ -69,16 +78,16 @@ class TelegramWebhook:
                 # poll answers, member changes, types newer than aiogram...: ignore, don't validate
                 return web.json_response({"ok": True})
             update = Update.model_validate(data, context={"bot": self.bot})
-            message = parse_update(update, self.callbacks)
+            message = self.intake.parse(update)
         except (ValueError, TypeError, ValidationError, RecursionError):
             return web.json_response({"ok": False, "error": "malformed update"}, status=400)
-        if message is not None:
-            await self.inbox.accept(message)  # a duplicate is acknowledged too
-        if update.callback_query is not None:
-            with contextlib.suppress(TelegramAPIError):
-                # short timeout: a slow Bot API must not hold Telegram's webhook call
-                await self.bot.answer_callback_query(update.callback_query.id, request_timeout=5)
+        await self.intake.store(update, message)  # a duplicate is acknowledged too
         return web.json_response({"ok": True})
+
+
+def webhook_url(public_url: str) -> str:
+    """Where Telegram should post updates, given the app's public base URL."""
+    return public_url.rstrip("/") + WEBHOOK_PATH
 
 
 def setup_telegram(
@@ -90,20 +99,58 @@ def setup_telegram(
     inbox: Inbox,
     outbox: Outbox,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    mode: Literal["webhook", "polling"] = "webhook",
+    public_url: str | None = None,
 ) -> TelegramSender:
-    """Create the Bot, register the sender and the webhook route, close the Bot with the app."""
-    if not secret:
-        log.warning("TELEGRAM_WEBHOOK_SECRET is not set: every webhook call will be refused")
+    """Create the Bot and the sender; serve the webhook (or poll); close everything with the app.
+
+    Webhook mode registers `POST /telegram/webhook` and, when `public_url` is set, calls
+    `setWebhook` (secret token, allowed updates) in the background once the app starts.
+    Polling mode registers no route and runs `TelegramPoller` beside the app.
+    """
     bot = create_bot(token, api_url)
     callbacks = CallbackRegistry()
-    sender = TelegramSender(bot, callbacks)
+    typing = TypingIndicator(bot)
+    sender = TelegramSender(bot, callbacks, limiter=SendRateLimiter(), typing=typing)
     outbox.senders[sender.channel] = sender
-    webhook = TelegramWebhook(bot, inbox, callbacks, secret, max_bytes=max_bytes)
-    app.router.add_post(WEBHOOK_PATH, webhook.handle)
+    background: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+    if mode == "polling":
+        poller = TelegramPoller(UpdateIntake(bot, inbox, callbacks, typing))
+        background.append(("telegram-polling", poller.run_forever))
+    else:
+        if not secret:
+            log.warning("TELEGRAM_WEBHOOK_SECRET is not set: every webhook call will be refused")
+        webhook = TelegramWebhook(bot, inbox, callbacks, secret, max_bytes=max_bytes, typing=typing)
+        app.router.add_post(WEBHOOK_PATH, webhook.handle)
+        if public_url:
+            url = webhook_url(public_url)
 
-    async def _close_bot(_: web.Application) -> AsyncIterator[None]:
+            async def register() -> None:
+                await keep_trying(
+                    "telegram setWebhook",
+                    lambda: bot.set_webhook(
+                        url,
+                        secret_token=secret or None,
+                        allowed_updates=ALLOWED_UPDATES,
+                        drop_pending_updates=False,
+                    ),
+                )
+
+            background.append(("telegram-set-webhook", register))
+
+    async def _run(start: Callable[[], Awaitable[None]]) -> None:
+        await start()
+
+    async def _lifetime(_: web.Application) -> AsyncIterator[None]:
+        tasks = [asyncio.create_task(_run(start), name=name) for name, start in background]
         yield
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await typing.close()
         await bot.session.close()
 
-    app.cleanup_ctx.append(_close_bot)
+    app.cleanup_ctx.append(_lifetime)
     return sender

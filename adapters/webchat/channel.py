@@ -51,7 +51,7 @@ class WebchatSender:
         """Best-effort push: the outbox row is the durable copy the page replays."""
         for socket in list(self.sockets.get(chat_id, ())):
             with contextlib.suppress(ConnectionError, RuntimeError):
-                await socket.send_json(_frame(delivery.transcript_id, "bot", message))
+                await socket.send_json(_frame(delivery.transcript_id, message.author, message))
 
 
 class WebchatEndpoint:
@@ -107,6 +107,8 @@ class WebchatEndpoint:
             entries = await history(session, f"{CHANNEL}:{chat_id}", after_id)
         for entry in entries:
             payload = entry.payload or {}
+            if entry.author == "system":
+                continue  # operators' internal notes (transfers) are not for the citizen
             if entry.author == "citizen":
                 message = OutboundMessage(text=entry.text or payload.get("payload"))
             else:

@@ -4,11 +4,15 @@
 against `/work/shared/telegram-bot-api/api.min.json` (method exists, required parameters
 present, no unknown parameter, basic types right, Telegram's text and callback_data limits);
 a violation answers 400 like Telegram and is recorded in `violations`, which tests assert
-empty. `fail(status, times, retry_after=...)` makes the next calls fail.
+empty. `fail(status, times, retry_after=...)` makes the next calls fail. Each call records the
+monotonic time it arrived (`Call.at`), so tests can measure rate limits in the server's clock.
+`queue_update(...)` feeds `getUpdates` (long polling: it waits up to 1 s for an update).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -36,6 +40,7 @@ class Call:
     token: str
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -88,7 +93,9 @@ class FakeTelegram:
     calls: list[Call] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     failures: list[Failure | None] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _update_arrived: asyncio.Event = field(default_factory=asyncio.Event)
     _server: TestServer | None = None
     base_url: str = ""
 
@@ -109,6 +116,20 @@ class FakeTelegram:
         }.get(status, "Internal Server Error")
         self.failures.extend([None] * after)
         self.failures.extend(Failure(status, text, retry_after) for _ in range(times))
+
+    def queue_update(self, update: dict[str, Any]) -> None:
+        """An update for the next getUpdates call (kept until an offset confirms it)."""
+        self.updates.append(update)
+        self._update_arrived.set()
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        offset = int(params.get("offset", 0) or 0)
+        self.updates = [u for u in self.updates if u["update_id"] >= offset]  # confirmed: gone
+        if not self.updates and int(params.get("timeout", 0) or 0) > 0:
+            self._update_arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._update_arrived.wait(), 1.0)
+        return list(self.updates)
 
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         """Parameters of the successful calls of one method."""
@@ -162,7 +183,7 @@ class FakeTelegram:
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
-        if method.startswith("send"):
+        if method.startswith("send") and method != "sendChatAction":
             chat_id = params.get("chat_id", 0)
             message: dict[str, Any] = {
                 "message_id": next(self._ids),
@@ -201,4 +222,6 @@ class FakeTelegram:
                 body["parameters"] = {"retry_after": failure.retry_after}
             return web.json_response(body, status=failure.status)
         self.calls.append(Call(token, method, params))
+        if method == "getUpdates":
+            return web.json_response({"ok": True, "result": await self._get_updates(params)})
         return web.json_response({"ok": True, "result": self._result(method, params)})

@@ -43,3 +43,14 @@ async def test_a_wrong_token_is_refused(rasa: RasaProcess) -> None:
         ) as response,
     ):
         assert response.status == 401
+
+
+async def test_a_pause_left_after_a_handoff_never_silences_the_bot(rasa: RasaProcess) -> None:
+    """A late `pause` (after the resume) must not leave the citizen without answers."""
+    sender = f"telegram:{uuid.uuid4().hex[:10]}"
+    async with aiohttp.ClientSession() as http:
+        client = RasaClient(http, rasa.url, RASA_TOKEN, 30)
+        await client.append_events(sender, [{"event": "pause"}])
+        turn = await client.turn(sender, "привет", f"{sender}:1", {"channel": "telegram"})
+    assert turn.intent == "greet"
+    assert turn.messages, "the bot answered although the tracker had been paused"

@@ -1,0 +1,11 @@
+"""Typed application keys of the handoff module."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from handoff.config import HandoffConfig
+from handoff.service import HandoffService
+
+HANDOFF = web.AppKey("handoff", HandoffService)
+HANDOFF_CONFIG = web.AppKey("handoff_config", HandoffConfig)

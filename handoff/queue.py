@@ -1,0 +1,217 @@
+"""The pure parts of the queue: routing by topic, working hours, place in line and expected wait.
+
+Nothing here touches the database or the clock; the service passes rows and `now` in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Protocol, TypeVar
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from actions.store.calendar import MOSCOW, is_holiday
+
+DAY_KINDS = ("weekday", "weekend", "holiday")
+GENERAL_TOPIC = "general"
+NOTIFY_POSITION_STEP = 2
+NOTIFY_WAIT_STEP_S = 60
+NOTIFY_MIN_INTERVAL_S = 30
+LOOKAHEAD_DAYS = 15  # the longest run of days off in the Russian calendar is the New Year's
+
+
+class DayHours(BaseModel):
+    """Opening hours of one kind of day, Moscow time; `close` may be "24:00"."""
+
+    model_config = ConfigDict(frozen=True)
+
+    open: str
+    close: str
+
+    @field_validator("open", "close")
+    @classmethod
+    def _hh_mm(cls, value: str) -> str:
+        """Accept "HH:MM" (and "24:00" for midnight)."""
+        if value != "24:00":
+            time.fromisoformat(value)
+        return value
+
+    def window(self, day: date) -> tuple[datetime, datetime]:
+        """The aware start and end of the working window on a Moscow date."""
+        start = datetime.combine(day, time.fromisoformat(self.open), tzinfo=MOSCOW)
+        if self.close == "24:00":
+            end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=MOSCOW)
+        else:
+            end = datetime.combine(day, time.fromisoformat(self.close), tzinfo=MOSCOW)
+        return start, end
+
+    def text(self) -> str:
+        """`08:00–21:00`."""
+        return f"{self.open}–{self.close}"
+
+
+class WeekHours(BaseModel):
+    """A group's hours by kind of day; None means the group does not work on such days."""
+
+    model_config = ConfigDict(frozen=True)
+
+    weekday: DayHours | None = None
+    weekend: DayHours | None = None
+    holiday: DayHours | None = None
+
+    def for_day(self, day: date) -> DayHours | None:
+        """The hours that apply on a Moscow date (production calendar)."""
+        kind: DayHours | None = getattr(self, day_kind(day))
+        return kind
+
+
+class HasHours(Protocol):
+    """A group row (or its config): its hours as stored in `handoff_groups.hours`."""
+
+    @property
+    def hours(self) -> dict[str, Any]:
+        """Hours by kind of day, the JSON shape of WeekHours."""
+
+
+class HasTopics(Protocol):
+    """A group row that lists the handoff topics it takes."""
+
+    @property
+    def code(self) -> str:
+        """The group code."""
+
+    @property
+    def topics(self) -> list[str]:
+        """Topics of the `handoff` payload this group takes."""
+
+
+class Queued(Protocol):
+    """A queued chat as far as its place in line is concerned."""
+
+    @property
+    def id(self) -> int:
+        """Chat id: breaks ties of equal `queued_at`."""
+
+    @property
+    def queued_at(self) -> datetime:
+        """When it joined the queue (kept across transfers)."""
+
+
+G = TypeVar("G", bound=HasTopics)
+
+
+def day_kind(day: date) -> str:
+    """`holiday`, `weekend` or `weekday` by the Russian production calendar."""
+    if is_holiday(day):
+        return "holiday"
+    return "weekend" if day.weekday() >= 5 else "weekday"
+
+
+def week_hours(group: HasHours) -> WeekHours:
+    """The group's hours, validated."""
+    return WeekHours.model_validate(group.hours or {})
+
+
+def group_for_topic(groups: Sequence[G], topic: str) -> G:
+    """The group that takes `topic`; unknown topics go to the group that lists `general`."""
+    if not groups:
+        raise LookupError("no operator groups configured")
+    for group in groups:
+        if topic in group.topics:
+            return group
+    for group in groups:
+        if GENERAL_TOPIC in group.topics:
+            return group
+    return groups[0]
+
+
+def is_open(group: HasHours, now: datetime) -> bool:
+    """True when the group works at `now` (windows past midnight of the day before count too)."""
+    hours = week_hours(group)
+    local = now.astimezone(MOSCOW)
+    for day in (local.date() - timedelta(days=1), local.date()):
+        today = hours.for_day(day)
+        if today is not None:
+            start, end = today.window(day)
+            if start <= local < end:
+                return True
+    return False
+
+
+def next_opening(group: HasHours, now: datetime) -> datetime | None:
+    """When the group next opens after `now` (Moscow time); None when it never works."""
+    hours = week_hours(group)
+    local = now.astimezone(MOSCOW)
+    for offset in range(LOOKAHEAD_DAYS):
+        day = local.date() + timedelta(days=offset)
+        today = hours.for_day(day)
+        if today is None:
+            continue
+        start, _ = today.window(day)
+        if start > local:
+            return start
+    return None
+
+
+def position(chat: Queued, waiting: Iterable[Queued]) -> int:
+    """1-based place in line among `waiting` (the group's queued chats), oldest first."""
+    key = (chat.queued_at, chat.id)
+    return 1 + sum(1 for other in waiting if (other.queued_at, other.id) < key)
+
+
+def expected_wait_s(place: int, online_operators: int, average_handling_s: float) -> int:
+    """ceil(place / max(1, online operators)) × average handling time, in seconds."""
+    rounds = math.ceil(place / max(1, online_operators))
+    return math.ceil(rounds * average_handling_s)
+
+
+def wait_minutes(wait_s: int) -> int:
+    """What the citizen is told: the wait rounded up to a whole minute, at least one."""
+    return max(1, math.ceil(wait_s / 60))
+
+
+@dataclass(frozen=True)
+class Notified:
+    """What the citizen was last told about their place in line."""
+
+    position: int | None
+    wait_s: int | None
+    at: datetime | None
+
+
+def should_notify(last: Notified, place: int, wait_s: int, now: datetime) -> bool:
+    """Tell again when the place improved by ≥ 2 or the wait by ≥ 1 minute, at most every 30 s."""
+    if last.at is not None and (now - last.at).total_seconds() < NOTIFY_MIN_INTERVAL_S:
+        return False
+    if last.position is None or last.wait_s is None:
+        return True
+    return (
+        last.position - place >= NOTIFY_POSITION_STEP or last.wait_s - wait_s >= NOTIFY_WAIT_STEP_S
+    )
+
+
+@dataclass(frozen=True)
+class OperatorLoad:
+    """An online operator of a group as auto-assignment sees them."""
+
+    operator_id: int
+    assigned: int
+    max_chats: int
+    last_assigned_at: datetime | None
+    presence_at: datetime
+
+
+def least_loaded(candidates: Iterable[OperatorLoad]) -> OperatorLoad | None:
+    """Fewest assigned chats below `max_chats`; ties go to the one idle longest."""
+    free = [c for c in candidates if c.assigned < c.max_chats]
+    if not free:
+        return None
+
+    def idle_since(candidate: OperatorLoad) -> datetime:
+        last = candidate.last_assigned_at
+        return max(last, candidate.presence_at) if last is not None else candidate.presence_at
+
+    return min(free, key=lambda c: (c.assigned, idle_since(c), c.operator_id))
