@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.messages import OutboundMessage
 from bot.metrics import Metrics
@@ -22,6 +23,7 @@ from bot.models import ItemStatus, OutboxItem, TranscriptEntry
 from bot.storage import session_scope, utcnow
 
 log = logging.getLogger(__name__)
+_WAKE_PENDING = "outbox_wake_pending"
 
 
 class RetryLater(Exception):
@@ -115,8 +117,20 @@ class Outbox:
         )
         session.add(item)
         await session.flush()
-        self.queued.set()
+        self._wake_after_commit(session)
         return item
+
+    def _wake_after_commit(self, session: AsyncSession) -> None:
+        """Wake the dispatcher once the reply is visible: waking it earlier finds nothing and
+        leaves the reply waiting a whole poll interval."""
+        if session.info.get(_WAKE_PENDING):
+            return
+        session.info[_WAKE_PENDING] = True
+        event.listen(session.sync_session, "after_commit", self._committed, once=True)
+
+    def _committed(self, session: Session) -> None:
+        session.info.pop(_WAKE_PENDING, None)
+        self.queued.set()
 
     async def run_forever(self) -> None:
         """Deliver due items; wake when something is queued or every poll interval."""

@@ -1,0 +1,48 @@
+// Russian words the console shows for the API's codes. The API speaks codes; people read these.
+export const ROLE = { operator: "оператор", supervisor: "супервизор", admin: "администратор" };
+export const PRESENCE = { online: "В сети", away: "Отошёл", offline: "Не в сети" };
+export const STATUS = {
+  queued: "В очереди",
+  deferred: "Обратный звонок",
+  assigned: "В работе",
+  closed: "Закрыт",
+  left: "Гражданин вышел из очереди",
+};
+export const AUTHOR = { citizen: "Гражданин", bot: "Бот", operator: "Оператор", system: "Система" };
+export const TOPIC = {
+  access: "Доступ к учётной записи",
+  appeals: "Заявления",
+  technical: "Технические проблемы",
+  general: "Общие вопросы",
+};
+export const REASON = {
+  requested: "гражданин попросил оператора",
+  overdue: "просрочено заявление",
+  fallback: "бот не понял гражданина",
+  escalation: "случай требует человека",
+};
+export const CHANNEL = { telegram: "Telegram", viber: "Viber", webchat: "веб-чат" };
+export const APPEAL_STATUS = {
+  in_progress: "на рассмотрении",
+  waiting_citizen: "ждёт действий гражданина",
+  approved: "одобрено",
+  rejected: "отказ",
+  completed: "исполнено",
+};
+export const ATTACHMENT = {
+  photo: "фото", document: "документ", voice: "голосовое", video: "видео", sticker: "стикер",
+  audio: "аудио", animation: "анимация", video_note: "видеосообщение",
+};
+export const ACTION = {
+  login: "вход", logout: "выход", login_failed: "неудачный вход", locked: "блокировка после неудачных входов",
+  login_locked: "попытка входа в заблокированную учётную запись", take: "взял чат", take_next: "взял следующий чат",
+  auto_assign: "назначен автоматически", reply: "ответ", transfer: "передача", close: "закрытие",
+  presence: "смена статуса", open: "открыл чат", canned_create: "новый шаблон", canned_update: "правка шаблона",
+  canned_delete: "удаление шаблона", operator_create: "новый оператор", operator_update: "правка оператора",
+  group_create: "новая группа", group_update: "правка группы",
+};
+export const DETAIL = {
+  chars: "символов", resolution: "результат", presence: "статус", failed_logins: "неудачных попыток",
+  note: "комментарий", group_code: "группа", operator_id: "оператор", changed: "изменено", until: "до",
+};
+export const DAY_KIND = { weekday: "будни", weekend: "выходные", holiday: "праздники" };
