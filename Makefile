@@ -25,7 +25,7 @@ MODEL_INPUTS := domain.yml config.yml requirements/rasa.txt $(shell find data nl
 MODEL_HASH := $(shell cat $(MODEL_INPUTS) 2>/dev/null | sha256sum | cut -c1-16)
 MODEL := models/gospomoshnik-$(MODEL_HASH).tar.gz
 
-.PHONY: help setup run test test-fast lint train migrate demo-data bench bench-nlu clean browser-deps
+.PHONY: help setup run test test-fast lint train migrate demo-data operator bench bench-nlu bench-handoff eval clean browser-deps
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ migrate: .venv/.synced ## apply database migrations to DATABASE_URL
 demo-data: migrate ## load demo citizens, appeals, services and an incident into an empty database
 	$(APP_PY) -m actions.demo --if-empty
 
+operator: migrate ## create the first console admin (asks, or OPERATOR_LOGIN/NAME/PASSWORD)
+	$(APP_PY) -m handoff.cli
+
 run: setup migrate demo-data train ## start rasa, the action server and the app (Ctrl-C stops all)
 	@echo "Web chat:         http://localhost:$${APP_PORT:-8080}/"
 	@echo "Operator console: http://localhost:$${APP_PORT:-8080}/console"
@@ -72,7 +75,7 @@ run: setup migrate demo-data train ## start rasa, the action server and the app 
 lint: .venv/.synced ## ruff and mypy (strict)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy bot adapters actions tests bench
+	.venv/bin/mypy bot adapters actions handoff tests bench
 
 test: setup browser-deps train ## every test: lint, unit, integration (SQLite and PostgreSQL), Rasa data and stories
 	$(MAKE) --no-print-directory lint
@@ -89,5 +92,11 @@ bench: setup train ## time from `make run` to the first answer, and memory per p
 bench-nlu: setup ## held-out intent accuracy / macro-F1: our pipeline against Rasa's stock one
 	$(APP_PY) bench/nlu_vs_stock.py
 
+bench-handoff: setup train ## handoff latency: request → console push, reply → Telegram (p50/p95/max, N=20)
+	RASA_MODEL=$(MODEL) $(APP_PY) bench/handoff_latency.py
+
+eval: .venv-rasa/.synced ## rasa data validate, 5-fold NLU cross-validation and held-out scores into reports/eval/
+	.venv-rasa/bin/python bench/eval.py
+
 clean: ## remove environments, models and local state
-	rm -rf .venv .venv-rasa $(TOOLS) models var results .mypy_cache .ruff_cache
+	rm -rf .venv .venv-rasa $(TOOLS) models var results reports .mypy_cache .ruff_cache

@@ -27,7 +27,9 @@ from bot.settings import Settings
 from bot.storage import create_engine, create_session_factory, session_scope
 from bot.wakeups import RedisWakeups
 from bot.web.health import setup_health
+from handoff.api import setup_console_api
 from handoff.config import load_config, seed_groups
+from handoff.console import setup_console_page
 from handoff.keys import HANDOFF
 from handoff.service import HandoffService
 
@@ -149,6 +151,8 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     setup_webchat(app, inbox, webchat, sessions, metrics, settings.webchat_allowed_origins)
     setup_channels(app, settings, inbox, outbox, metrics)
     setup_health(app)
+    setup_console_api(app)
+    setup_console_page(app)
     app.cleanup_ctx.append(_resources)
     app.cleanup_ctx.append(_handoff_groups)
     if run_workers:

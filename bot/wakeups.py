@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import Protocol
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -18,14 +19,47 @@ log = logging.getLogger(__name__)
 CHANNEL_PREFIX = "gospomoshnik:wake:"
 
 
+class Wakeable(Protocol):
+    """Anything a wake-up can be delivered to (an asyncio.Event, a Pulse)."""
+
+    def set(self) -> None:
+        """Deliver the wake-up."""
+
+
+class Pulse:
+    """A wake-up for many watchers at once: nobody consumes it from the others.
+
+    `set()` wakes everyone waiting now and counts a generation; a watcher that was busy when
+    it happened sees the generation moved on and does not wait at all.
+    """
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+        self.generation = 0
+
+    def set(self) -> None:
+        """Wake every current waiter."""
+        self.generation += 1
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait_after(self, seen: int, timeout_s: float) -> int:
+        """Return the generation once it is past `seen`, or after `timeout_s` anyway."""
+        if self.generation == seen:
+            event = self._event
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), timeout_s)
+        return self.generation
+
+
 class RedisWakeups:
     """Publishes and relays named wake-ups (`inbox`, `outbox`) between instances."""
 
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
-        self._events: dict[str, list[asyncio.Event]] = {}
+        self._events: dict[str, list[Wakeable]] = {}
 
-    def subscribe(self, name: str, event: asyncio.Event) -> None:
+    def subscribe(self, name: str, event: Wakeable) -> None:
         """Set `event` whenever any instance publishes `name`."""
         self._events.setdefault(name, []).append(event)
 

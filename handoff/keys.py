@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handoff.config import HandoffConfig
 from handoff.service import HandoffService
 
 HANDOFF = web.AppKey("handoff", HandoffService)
-HANDOFF_CONFIG = web.AppKey("handoff_config", HandoffConfig)

@@ -67,6 +67,7 @@ class Operator(Base):
     max_chats: Mapped[int] = mapped_column(default=3)
     presence: Mapped[str] = mapped_column(String(20), default=Presence.OFFLINE)
     presence_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime | None]  # a console of theirs was connected; None: not tracked
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     active: Mapped[bool] = mapped_column(default=True)

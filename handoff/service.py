@@ -13,7 +13,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -27,6 +27,7 @@ from bot.outbox import Outbox
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.storage import session_scope, utcnow
 from bot.texts import text
+from bot.wakeups import Pulse
 from handoff import notices, store
 from handoff.config import HandoffConfig
 from handoff.effects import AfterCommit, Effect
@@ -58,6 +59,7 @@ Announce = Callable[[], Awaitable[None]]
 HANDOFF_CLOSED_PAYLOAD = "/handoff_closed"
 CHAT_NUMBER_PREFIX = "ОП-"
 MAX_ASSIGNMENTS_PER_TICK = 100
+PRESENCE_TIMEOUT = timedelta(seconds=60)  # no console heartbeat for this long: away
 TAKEABLE = (ChatStatus.QUEUED, ChatStatus.DEFERRED)
 HOLDING = (ChatStatus.QUEUED, ChatStatus.ASSIGNED)
 
@@ -91,7 +93,7 @@ class HandoffService:
         self._announce = announce
         self._tick_s = tick_s
         self._wake = asyncio.Event()
-        self.changed = asyncio.Event()
+        self.changed = Pulse()  # every console feed on this instance watches it
         self._after_commit = AfterCommit(self.changed.set)
 
     # --- citizen side: router custom handlers and held messages ---------------------------
@@ -370,7 +372,7 @@ class HandoffService:
         row = await session.get(Operator, operator.id)
         if row is None:
             raise ChatNotFound("no such operator")
-        row.presence, row.presence_at = state, now
+        row.presence, row.presence_at, row.last_seen_at = state, now, now
         if row is not operator:  # the caller's copy from another session shows it too
             operator.presence, operator.presence_at = state, now
         requeued = (
@@ -418,6 +420,7 @@ class HandoffService:
 
     async def tick(self) -> None:
         """Auto-assign waiting chats to online operators, then tell citizens about progress."""
+        await self._sweep_vanished_operators()
         async with self._sessions() as session:
             groups = await store.active_groups(session)
         for group in groups:
@@ -453,6 +456,23 @@ class HandoffService:
                 if not await self._assign(session, chat_id, operator.id, limit=operator.max_chats):
                     continue  # taken meanwhile, or the operator filled up: look again
                 await self._assigned(session, chat_id, operator, ChatStatus.QUEUED, "auto_assign")
+
+    async def _sweep_vanished_operators(self) -> None:
+        """An online operator whose console has been gone a while (closed tab, lost network) is
+        set away, so auto-assignment stops giving them chats; what they hold stays theirs."""
+        cutoff = self._clock() - PRESENCE_TIMEOUT
+        async with session_scope(self._sessions) as session:
+            vanished = list(
+                await session.scalars(
+                    select(Operator).where(
+                        Operator.presence == Presence.ONLINE,
+                        Operator.last_seen_at.is_not(None),
+                        Operator.last_seen_at < cutoff,
+                    )
+                )
+            )
+            for operator in vanished:
+                await self.set_presence(session, operator, Presence.AWAY)
 
     async def _update_positions(self, group_code: str) -> None:
         now = self._clock()

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.inbox import Inbox
 from bot.messages import InboundMessage
-from bot.wakeups import RedisWakeups
+from bot.wakeups import Pulse, RedisWakeups
 from tests.support import unavailable
 
 pytestmark = pytest.mark.redis
@@ -58,3 +58,16 @@ async def test_accept_on_one_instance_wakes_the_other(
         with contextlib.suppress(asyncio.CancelledError):
             await relay
         await other_client.aclose()
+
+
+async def test_a_pulse_wakes_every_watcher_and_none_consumes_it() -> None:
+    pulse = Pulse()
+    seen = pulse.generation
+    watchers = [asyncio.create_task(pulse.wait_after(seen, 5)) for _ in range(3)]
+    await asyncio.sleep(0)
+    pulse.set()
+    assert await asyncio.gather(*watchers) == [seen + 1] * 3
+    # a watcher that was busy when it happened does not wait at all
+    assert await asyncio.wait_for(pulse.wait_after(seen, 5), 0.5) == seen + 1
+    # and one that has seen everything waits for the next pulse (here: the timeout)
+    assert await pulse.wait_after(pulse.generation, 0.05) == seen + 1

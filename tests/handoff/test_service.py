@@ -53,7 +53,7 @@ async def test_request_queues_with_place_wait_and_a_leave_button(parts: Parts) -
     assert chat.number == f"ОП-{chat.id:06d}"
     assert await _state(parts.sessions, conversation) == ConversationState.HANDOFF
     assert parts.rasa.events(conversation) == ["pause"]
-    assert parts.service.changed.is_set()
+    assert parts.service.changed.generation > 0  # live consoles were woken
 
 
 async def test_second_citizen_is_second_in_line_and_wait_counts_online_operators(
@@ -390,3 +390,24 @@ async def test_wait_estimate_follows_recent_handling_time(parts: Parts) -> None:
         await parts.service.close(session, operator, chat.id, "solved")
     conversation = await request_operator(parts, "2")
     assert "около 2 мин" in (await sent(parts.sessions, conversation))[0].message["text"]
+
+
+async def test_an_operator_whose_console_vanished_gets_no_new_chats(parts: Parts) -> None:
+    """Closing the tab leaves presence `online`; a minute without a console heartbeat → away."""
+    gone = await add_operator(parts.sessions, "gone", ["access"])
+    here = await add_operator(parts.sessions, "here", ["access"])
+    async with session_scope(parts.sessions) as session:
+        await parts.service.set_presence(session, gone, Presence.ONLINE)
+        await parts.service.set_presence(session, here, Presence.ONLINE)
+    parts.clock.advance(90)
+    async with session_scope(parts.sessions) as session:  # only `here` still has a console open
+        row = await session.get(Operator, here.id)
+        assert row is not None
+        row.last_seen_at = parts.clock.now
+    await request_operator(parts, "1")
+    await parts.service.tick()
+    [chat] = await _chats(parts.sessions)
+    assert chat.operator_id == here.id
+    async with parts.sessions() as session:
+        assert (await session.get(Operator, gone.id)).presence == Presence.AWAY  # type: ignore[union-attr]
+        assert (await session.get(Operator, here.id)).presence == Presence.ONLINE  # type: ignore[union-attr]

@@ -1,0 +1,41 @@
+"""The operator console's JSON API under `/api/` (described at `/api/openapi.json`).
+
+Routes live in `handoff/routes/` by area; each is declared once (`handoff/openapi.py`), which
+enforces the session, the role and the CSRF token before any handler runs.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from handoff.console_texts import console_text
+from handoff.errors import ChatConflict, ChatNotFound, NotAllowed
+from handoff.openapi import ApiRoutes
+from handoff.routes import admin, chats, live, session, supervision
+
+TITLE = "Госпомощник: консоль оператора"
+VERSION = "1.0"
+
+
+def console_api() -> ApiRoutes:
+    """Every route of the console API, in the order the document lists them."""
+    return ApiRoutes(
+        TITLE,
+        VERSION,
+        [session.routes, chats.routes, live.routes, supervision.routes, admin.routes],
+    )
+
+
+def setup_console_api(app: web.Application) -> ApiRoutes:
+    """Register the API with the app; it needs SESSIONS, SETTINGS and HANDOFF in the app keys."""
+    live.setup_live(app)
+    api = console_api()
+    api.setup(
+        app,
+        {
+            ChatNotFound: (404, console_text("chat_missing")),
+            ChatConflict: (409, console_text("chat_conflict")),
+            NotAllowed: (403, console_text("chat_not_yours")),
+        },
+    )
+    return api
