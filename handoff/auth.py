@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -36,6 +37,8 @@ MIN_PASSWORD_CHARS = 10
 
 ROLE_RANK = {Role.OPERATOR: 0, Role.SUPERVISOR: 1, Role.ADMIN: 2}
 
+MAX_PARALLEL_CHECKS = 2
+MAX_WAITING_CHECKS = 16
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
@@ -63,9 +66,40 @@ async def hash_password_off_loop(password: str) -> str:
     return await asyncio.to_thread(hash_password, password)
 
 
+class TooManyChecks(Exception):
+    """More password checks are waiting than the process will queue: refuse, don't pile up."""
+
+
+_checks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+_waiting = 0
+
+
+def _check_slots() -> asyncio.Semaphore:
+    """The running loop's semaphore (an asyncio primitive belongs to one loop)."""
+    loop = asyncio.get_running_loop()
+    slots = _checks.get(loop)
+    if slots is None:
+        slots = _checks[loop] = asyncio.Semaphore(MAX_PARALLEL_CHECKS)
+    return slots
+
+
 async def verify_password_off_loop(password_hash: str, password: str) -> bool:
-    """`verify_password` in a worker thread, so the event loop keeps serving meanwhile."""
-    return await asyncio.to_thread(verify_password, password_hash, password)
+    """`verify_password` in a worker thread, at most MAX_PARALLEL_CHECKS at once per process.
+
+    argon2 is slow on purpose; a flood of logins (unknown names included) could otherwise take
+    every core. Beyond MAX_WAITING_CHECKS queued checks the attempt is refused at once.
+    """
+    global _waiting  # noqa: PLW0603 - one counter per process, like the semaphore it guards
+    if _waiting >= MAX_WAITING_CHECKS:
+        raise TooManyChecks
+    _waiting += 1
+    try:
+        async with _check_slots():
+            return await asyncio.to_thread(verify_password, password_hash, password)
+    finally:
+        _waiting -= 1
 
 
 def role_at_least(role: str, minimum: Role) -> bool:

@@ -7,6 +7,7 @@ from aiohttp import web
 from bot.keys import SETTINGS
 from handoff.auth import (
     LoginResult,
+    TooManyChecks,
     clear_session_cookie,
     login,
     logout,
@@ -34,11 +35,14 @@ def _secure(request: web.Request) -> bool:
     role=None,
     input=LoginInput,
     response=SessionView,
-    errors=(401, 423),
+    errors=(401, 423, 429),
 )
 async def log_in(call: Call[LoginInput]) -> web.StreamResponse:
     """Check the credentials; a refusal is committed too (failure counter, audit)."""
-    outcome = await login(call.db, call.data.login, call.data.password, call.now)
+    try:
+        outcome = await login(call.db, call.data.login, call.data.password, call.now)
+    except TooManyChecks:
+        return error_response(429, console_text("login_busy"))
     if outcome.result is LoginResult.LOCKED:
         return error_response(423, console_text("login_locked"))
     if outcome.result is LoginResult.FAILED or outcome.operator is None:

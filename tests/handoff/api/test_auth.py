@@ -7,10 +7,12 @@ import os
 import sys
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope, utcnow
+from handoff import auth
 from handoff.auth import LOCKOUT, MAX_FAILED_LOGINS, token_hash
 from handoff.models import AuditEntry, ConsoleSession, Operator, OperatorMembership
 from tests.handoff.api.conftest import PASSWORD, Console
@@ -193,3 +195,16 @@ async def test_make_operator_creates_an_admin_of_every_group(
             )
         )
         assert sorted(memberships) == ["access", "appeals", "technical"]
+
+
+async def test_a_login_flood_is_refused_instead_of_queueing_password_checks(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """argon2 costs real CPU: beyond the checks a process will queue, logins get 429 at once."""
+    monkeypatch.setattr(auth, "MAX_WAITING_CHECKS", 0)
+    user = await console.user()
+    status, body = await user.login("nobody", "whatever-password")
+    assert status == 429
+    assert "попробуйте снова" in body["error"]
+    monkeypatch.setattr(auth, "MAX_WAITING_CHECKS", 16)
+    assert (await user.login("op1", PASSWORD))[0] == 200
