@@ -26,6 +26,17 @@ async def annotate_intent(
         entry.confidence = confidence
 
 
+async def latest(session: AsyncSession, conversation_id: str, limit: int) -> list[TranscriptEntry]:
+    """The last `limit` transcript lines, oldest first (what an operator needs most)."""
+    rows = await session.scalars(
+        select(TranscriptEntry)
+        .where(TranscriptEntry.conversation_id == conversation_id)
+        .order_by(TranscriptEntry.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(list(rows)))
+
+
 async def history(
     session: AsyncSession, conversation_id: str, after_id: int = 0, limit: int = 500
 ) -> list[TranscriptEntry]:

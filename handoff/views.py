@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions.store.models import Service
 from actions.store.queries import bound_citizen, citizen_appeals
 from bot.models import TranscriptEntry
-from bot.transcript import history
+from bot.transcript import latest
 from handoff.auth import role_at_least
 from handoff.models import (
     ChatStatus,
@@ -302,7 +302,7 @@ async def citizen_profile(session: AsyncSession, conversation_id: str) -> Citize
 async def chat_detail(session: AsyncSession, chat: HandoffChat, now: datetime) -> ChatDetail:
     """The chat with its whole transcript and the citizen's profile."""
     summary = await chat_summary(session, chat, now)
-    entries = await history(session, chat.conversation_id, limit=TRANSCRIPT_LIMIT)
+    entries = await latest(session, chat.conversation_id, TRANSCRIPT_LIMIT)
     return ChatDetail(
         **summary.model_dump(),
         transcript=[line_view(entry) for entry in entries],

@@ -12,6 +12,7 @@ from bot.messages import InboundMessage, OutboundMessage
 from bot.metrics import Metrics
 from bot.models import InboxItem, ItemStatus, OutboxItem, TranscriptEntry
 from bot.outbox import Delivery, DeliveryFailed, Outbox, RetryLater
+from bot.transcript import history, latest
 from tests.support import seed_replies
 
 
@@ -82,3 +83,16 @@ async def test_temporary_failures_are_retried_and_permanent_ones_recorded(
     assert [item.status for item in items] == [ItemStatus.FAILED, ItemStatus.DONE]
     assert items[0].last_error == "blocked"
     assert sender.sent == [("chat-1", "ответ 1")]
+
+
+async def test_latest_transcript_lines_are_the_newest_oldest_first(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    inbox = Inbox(sessions)
+    for n in range(5):
+        await inbox.accept(_inbound(f"t{n}"))
+    async with sessions() as session:
+        every = [entry.id for entry in await history(session, "webchat:chat-1")]
+        newest = [entry.id for entry in await latest(session, "webchat:chat-1", 3)]
+    assert len(every) == 5
+    assert newest == every[-3:]
