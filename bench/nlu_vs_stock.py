@@ -1,8 +1,9 @@
 """Held-out NLU quality of our Russian pipeline against Rasa's stock pipeline, in one run.
 
 Usage: .venv/bin/python bench/nlu_vs_stock.py
-Trains both NLU models on `data/` (same examples), scores both with `rasa test nlu` on the
-held-out set `tests/data/test_nlu.yml`, and prints intent accuracy, macro-F1 and train time.
+Trains both NLU models on `data/` (same examples), scores both with `rasa test nlu` on every
+held-out set (`tests/data/test_nlu.yml`, and `tests/data/test_nlu_fresh.yml`, written after the
+pipeline was tuned), and prints intent accuracy, macro-F1 and train time per set.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RASA = str(ROOT / ".venv-rasa/bin/rasa")
-HELD_OUT = ROOT / "tests/data/test_nlu.yml"
+HELD_OUT_SETS = sorted((ROOT / "tests/data").glob("test_nlu*.yml"))
 
 # Rasa's own default pipeline (what `rasa init` writes), with the same fallback threshold.
 STOCK_CONFIG = """\
@@ -47,8 +48,8 @@ def _rasa(*args: str) -> None:
     subprocess.run([RASA, *args], cwd=ROOT, env=env, check=True, capture_output=True)
 
 
-def evaluate(name: str, config: Path, workdir: Path) -> dict[str, float]:
-    """Train an NLU-only model with `config` and score it on the held-out set."""
+def evaluate(name: str, config: Path, workdir: Path) -> dict[str, dict[str, float]]:
+    """Train an NLU-only model with `config` and score it on each held-out set."""
     started = time.monotonic()
     _rasa(
         "train",
@@ -65,28 +66,31 @@ def evaluate(name: str, config: Path, workdir: Path) -> dict[str, float]:
         "2",
     )
     trained = time.monotonic() - started
-    results = workdir / f"results-{name}"
-    _rasa(
-        "test",
-        "nlu",
-        "--nlu",
-        str(HELD_OUT),
-        "--model",
-        str(workdir / f"{name}.tar.gz"),
-        "--out",
-        str(results),
-        "--no-plot",
-    )
-    report = json.loads((results / "intent_report.json").read_text(encoding="utf-8"))
-    return {
-        "accuracy": float(report["accuracy"]),
-        "macro_f1": float(report["macro avg"]["f1-score"]),
-        "train_s": trained,
-    }
+    figures = {}
+    for held_out in HELD_OUT_SETS:
+        results = workdir / f"results-{name}-{held_out.stem}"
+        _rasa(
+            "test",
+            "nlu",
+            "--nlu",
+            str(held_out),
+            "--model",
+            str(workdir / f"{name}.tar.gz"),
+            "--out",
+            str(results),
+            "--no-plot",
+        )
+        report = json.loads((results / "intent_report.json").read_text(encoding="utf-8"))
+        figures[held_out.name] = {
+            "accuracy": float(report["accuracy"]),
+            "macro_f1": float(report["macro avg"]["f1-score"]),
+            "train_s": trained,
+        }
+    return figures
 
 
 def main() -> None:
-    """Run both and print the comparison."""
+    """Run both and print the comparison, one block per held-out set."""
     workdir = Path(tempfile.mkdtemp(prefix="gp-nlu-bench-"))
     stock = workdir / "stock-config.yml"
     stock.write_text(STOCK_CONFIG, encoding="utf-8")
@@ -94,14 +98,17 @@ def main() -> None:
         "gospomoshnik": evaluate("gospomoshnik", ROOT / "config.yml", workdir),
         "stock": evaluate("stock", stock, workdir),
     }
-    print(f"{'pipeline':14s} {'accuracy':>9s} {'macro-F1':>9s} {'train s':>8s}")
-    for name, row in figures.items():
-        print(f"{name:14s} {row['accuracy']:9.3f} {row['macro_f1']:9.3f} {row['train_s']:8.0f}")
-    ours, base = figures["gospomoshnik"], figures["stock"]
-    print(
-        f"errors on held-out: ours {1 - ours['accuracy']:.3f} vs stock {1 - base['accuracy']:.3f}"
-        f" (ratio {(1 - ours['accuracy']) / max(1e-9, 1 - base['accuracy']):.2f})"
-    )
+    for held_out in HELD_OUT_SETS:
+        print(f"\nheld-out set: tests/data/{held_out.name}")
+        print(f"{'pipeline':14s} {'accuracy':>9s} {'macro-F1':>9s} {'train s':>8s}")
+        for name, sets in figures.items():
+            row = sets[held_out.name]
+            print(f"{name:14s} {row['accuracy']:9.3f} {row['macro_f1']:9.3f} {row['train_s']:8.0f}")
+        ours, base = figures["gospomoshnik"][held_out.name], figures["stock"][held_out.name]
+        print(
+            f"errors: ours {1 - ours['accuracy']:.3f} vs stock {1 - base['accuracy']:.3f}"
+            f" (ratio {(1 - ours['accuracy']) / max(1e-9, 1 - base['accuracy']):.2f})"
+        )
 
 
 if __name__ == "__main__":

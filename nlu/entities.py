@@ -46,6 +46,11 @@ SNILS_RE = re.compile(
 PREFIXED_RE = re.compile(
     rf"(?<![A-Za-zА-Яа-яЁё\d])([A-Za-z]{{2}}|[АВЕКМНОРСТУХ]{{2}})\s*[{_DASH}]?\s*(\d{{6,12}})(?!\d)"
 )
+# lower-case Cyrillic look-alikes («ав-123456789») only joined to the digits, so that words
+# such as «на» or «от» before a number are never read as a prefix
+PREFIXED_LOWER_RE = re.compile(
+    rf"(?<![A-Za-zА-Яа-яЁё\d])([авекмнорстух]{{2}})[{_DASH}]?(\d{{6,12}})(?!\d)"
+)
 DIGITS_RE = re.compile(rf"(?<![\d+])(\d(?:[\d]|[\s{_DASH}](?=\d)){{6,14}}\d)(?!\d)")
 _PHONE_CONTEXT = re.compile(r"тел|phone|моб|сотов|номер\s+телеф", re.IGNORECASE)
 
@@ -186,7 +191,7 @@ def extract(text: str, lookup_path: str = DEFAULT_LOOKUP) -> List[Dict[str, Any]
     for m in SNILS_RE.finditer(text):
         if free(m.start(), m.end()) and snils_is_valid(m.group(0)):
             add("snils", format_snils(m.group(0)), m.start(), m.end())
-    for m in PREFIXED_RE.finditer(text):
+    for m in [*PREFIXED_RE.finditer(text), *PREFIXED_LOWER_RE.finditer(text)]:
         if free(m.start(), m.end()):
             value = normalize_appeal_number(m.group(0))
             if value:

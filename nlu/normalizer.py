@@ -27,7 +27,7 @@ LAYOUT.update({"{": "Х", "}": "Ъ", ":": "Ж", '"': "Э", "<": "Б", ">": "Ю",
 
 # Longest sequences first.
 _TRANSLIT = [
-    ("shch", "щ"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("ch", "ч"),
+    ("shch", "щ"), ("iya", "ия"), ("iyu", "ию"), ("iye", "ие"), ("tsya", "тся"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("ch", "ч"),
     ("sh", "ш"), ("yu", "ю"), ("ju", "ю"), ("ya", "я"), ("ja", "я"), ("yo", "ё"),
     ("jo", "ё"), ("ye", "е"), ("iy", "ий"), ("yy", "ый"), ("'", "ь"),
     ("a", "а"), ("b", "б"), ("v", "в"), ("g", "г"), ("d", "д"), ("e", "е"), ("z", "з"),
@@ -45,7 +45,7 @@ ENGLISH = {
     "site", "online", "internet", "google", "telegram", "viber", "whatsapp", "windows",
     "mac", "linux", "browser", "cookie", "cookies", "cache", "captcha", "esia",
     "the", "is", "not", "and", "bad", "gateway", "service", "unavailable", "internal",
-    "server", "timeout", "ru", "com", "net", "org", "lk",
+    "server", "timeout", "ru", "com", "org", "lk",
 }
 
 # Domain words pymorphy3 may not know but which are valid targets.
@@ -81,17 +81,33 @@ def _known(word: str) -> bool:
     return bool(w) and (w in EXTRA_RU or is_known_ru(w))
 
 
+# Transliterated one-word answers whose wrong-layout reading is also a word ("net" → «туе»).
+SHORT_ANSWERS = {"net": "нет", "da": "да", "nea": "неа"}
+
+
 def fix_word(word: str) -> str:
     """Return the Russian word a latin-typed word stands for, or the word itself."""
     core = word.strip(".,")
     if not _LETTERS.search(core) or core.lower() in ENGLISH:
         return word
-    conv = _layout(core)
-    if len(core) >= 3 and re.fullmatch(r"[а-яёА-ЯЁ]+", conv) and _known(conv):
-        return word.replace(core, conv.lower())
+    if core.lower() in SHORT_ANSWERS:
+        return word.replace(core, SHORT_ANSWERS[core.lower()])
+    # a leading or trailing «,» / «.» may be the layout's «б» / «ю» (",jkmijt" is «большое»)
+    for typed in dict.fromkeys((word, core)):
+        conv = _layout(typed)
+        if len(typed) >= 3 and re.fullmatch(r"[а-яёА-ЯЁ]+", conv) and _known(conv):
+            return word.replace(typed, conv.lower())
     if re.fullmatch(r"[A-Za-z']+", core) and len(core) >= 3:
         tr = _translit(core)
-        for cand in (tr, tr + "ь", re.sub(r"(?<=[аеиоуыэюяё])и", "й", tr), tr.replace("е", "э")):
+        # «ai»/«oi» is nearly always «ай»/«ой» (sait → сайт, voiti → войти)
+        candidates = (
+            re.sub(r"(?<=[аеиоуыэюяё])[иы]", "й", tr),
+            tr,
+            tr + "ь",
+            tr.replace("е", "э"),
+            re.sub(r"тся$", "ться", tr),
+        )
+        for cand in candidates:
             if _known(cand):
                 return word.replace(core, cand)
     return word
@@ -102,6 +118,7 @@ SHORT_TRANSLIT = {
     "u": "у", "o": "о", "po": "по", "za": "за", "ot": "от", "do": "до", "iz": "из",
     "mne": "мне", "ty": "ты", "vy": "вы", "my": "мы", "on": "он", "ona": "она", "kak": "как",
     "gde": "где", "uzhe": "уже", "eto": "это", "chto": "что", "a": "а", "no": "но",
+    "da": "да", "nu": "ну", "vot": "вот", "tak": "так",
 }
 
 

@@ -28,13 +28,18 @@ def values(text, name):
         ("номер ab 987654321", "AB-987654321"),
         ("номер AB987654321", "AB-987654321"),
         ("№ АВ-987654321", "AB-987654321"),
+        ("заявка ав-987654321", "AB-987654321"),
+        ("номер кс987654321", "KC-987654321"),
     ],
 )
 def test_appeal_number_formats(text, expected):
     assert values(text, "appeal_number") == [expected]
 
 
-@pytest.mark.parametrize("text", ["код 123", "номер 123456789", "в 2024 году", "на 12345"])
+@pytest.mark.parametrize(
+    "text",
+    ["код 123", "номер 123456789", "в 2024 году", "на 12345", "ответ на 123456789", "от 1234567"],
+)
 def test_not_an_appeal_number(text):
     assert values(text, "appeal_number") == []
 
