@@ -6,6 +6,7 @@ from aiohttp import web
 
 from adapters.telegram import setup_telegram
 from adapters.viber import setup_viber
+from bot.attachments import AttachmentFetchers
 from bot.inbox import Inbox
 from bot.metrics import Metrics
 from bot.outbox import Outbox
@@ -18,11 +19,13 @@ def setup_channels(
     inbox: Inbox,
     outbox: Outbox,
     metrics: Metrics | None = None,
+    attachments: AttachmentFetchers | None = None,
 ) -> list[str]:
     """Register Telegram (webhook or polling) and Viber when their tokens are set.
 
     Each channel starts and stops what it needs (webhook registration, the polling loop, HTTP
-    sessions) through `app.cleanup_ctx`. Returns the names of the channels it set up.
+    sessions) through `app.cleanup_ctx`, and registers how to fetch citizens' files back in
+    `attachments`. Returns the names of the channels it set up.
     """
     channels: list[str] = []
     if settings.telegram_token is not None:
@@ -37,6 +40,7 @@ def setup_channels(
             max_bytes=settings.max_inbound_bytes,
             mode=settings.telegram_mode,
             public_url=settings.public_url,
+            attachments=attachments,
         )
         channels.append("telegram")
     if settings.viber_token is not None:
@@ -51,6 +55,8 @@ def setup_channels(
             public_url=settings.public_url,
             metrics=metrics,
             max_bytes=settings.max_inbound_bytes,
+            attachments=attachments,
+            media_hosts=settings.viber_media_hosts,
         )
         channels.append("viber")
     return channels

@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.channels import setup_channels
 from adapters.webchat import WebchatSender, setup_webchat
+from bot.attachments import AttachmentFetchers
 from bot.inbox import Inbox
-from bot.keys import INBOX, METRICS, OUTBOX, RASA, ROUTER, SESSIONS, SETTINGS
+from bot.keys import ATTACHMENTS, INBOX, METRICS, OUTBOX, RASA, ROUTER, SESSIONS, SETTINGS
 from bot.metrics import Metrics
 from bot.notifications import StatusNotifier
 from bot.outbox import Outbox
@@ -28,6 +29,7 @@ from bot.storage import create_engine, create_session_factory, session_scope
 from bot.wakeups import RedisWakeups
 from bot.web.health import setup_health
 from handoff.api import setup_console_api
+from handoff.canned import load_canned, seed_canned
 from handoff.config import load_config, seed_groups
 from handoff.console import setup_console_page
 from handoff.keys import HANDOFF
@@ -52,12 +54,16 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _handoff_groups(app: web.Application) -> AsyncIterator[None]:
-    """The operator groups of content/handoff.yml exist before any chat is queued."""
+    """The operator groups of content/handoff.yml (and the first ready answers) exist at start."""
+    canned = load_canned(app[SETTINGS].handoff_canned)
     try:
         async with session_scope(app[SESSIONS]) as session:
             added = await seed_groups(session, app[HANDOFF].config)
+            answers = await seed_canned(session, canned)
         if added:
             log.info("handoff groups added", extra={"groups": added})
+        if answers:
+            log.info("canned responses added", extra={"count": len(answers)})
     except IntegrityError:
         log.info("handoff groups seeded by another instance")
     yield
@@ -149,7 +155,8 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     webchat = WebchatSender()
     outbox.senders[webchat.channel] = webchat
     setup_webchat(app, inbox, webchat, sessions, metrics, settings.webchat_allowed_origins)
-    setup_channels(app, settings, inbox, outbox, metrics)
+    app[ATTACHMENTS] = AttachmentFetchers()
+    setup_channels(app, settings, inbox, outbox, metrics, app[ATTACHMENTS])
     setup_health(app)
     setup_console_api(app)
     setup_console_page(app)

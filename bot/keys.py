@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.attachments import AttachmentFetchers
 from bot.inbox import Inbox
 from bot.metrics import Metrics
 from bot.outbox import Outbox
@@ -19,3 +20,4 @@ INBOX = web.AppKey("inbox", Inbox)
 OUTBOX = web.AppKey("outbox", Outbox)
 RASA = web.AppKey("rasa", RasaClient)
 ROUTER = web.AppKey("router", Router)
+ATTACHMENTS = web.AppKey("attachments", AttachmentFetchers)

@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     viber_api_url: str = "https://chatapi.viber.com/pa"
     viber_bot_name: str = "Госпомощник"
     viber_bot_avatar: str | None = None
+    viber_media_hosts: list[str] = Field(
+        default_factory=lambda: ["viber.com"],
+        description="domains (and their subdomains) the app may fetch citizens' Viber media from",
+    )
+    attachment_max_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        description="largest citizen attachment the console fetches for an operator",
+    )
 
     max_inbound_bytes: int = 256 * 1024
     max_text_chars: int = 4000
@@ -58,6 +66,10 @@ class Settings(BaseSettings):
         description="operator groups, topics, hours and queue targets (HANDOFF_CONFIG)",
     )
     handoff_tick_s: float = Field(default=1.0, description="auto-assignment and queue updates")
+    handoff_canned: Path = Field(
+        default=PROJECT_ROOT / "content" / "canned.yml",
+        description="ready answers copied into an empty canned table on start (HANDOFF_CANNED)",
+    )
 
     @field_validator("database_url")
     @classmethod

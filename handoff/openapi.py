@@ -30,7 +30,7 @@ from handoff.models import ConsoleSession, Operator, Role
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _PATH_PARAM = re.compile(r"\{(\w+)\}")
 # path parameters by name: ids are integers, group codes are strings
-PATH_PARAM_TYPES: dict[str, type] = {"id": int, "code": str}
+PATH_PARAM_TYPES: dict[str, type] = {"id": int, "line_id": int, "code": str}
 REF_TEMPLATE = "#/components/schemas/{model}"
 
 In = TypeVar("In", bound=BaseModel)
@@ -42,6 +42,10 @@ class NoInput(BaseModel):
     """The input of a route that takes none."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class FileBody:
+    """The response of a route that answers with a file (its own content type), not JSON."""
 
 
 class ErrorBody(BaseModel):
@@ -219,7 +223,7 @@ class ApiRoutes:
     def _wrap(
         self, route: Route, errors: dict[type[Exception], tuple[int, str]]
     ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-        serializer = TypeAdapter(route.response) if route.response is not None else None
+        serializer = TypeAdapter(route.response) if route.response not in (None, FileBody) else None
 
         async def handle(request: web.Request) -> web.StreamResponse:
             if route.socket_handler is not None:
@@ -354,8 +358,10 @@ _ERROR_DESCRIPTIONS = {
     403: "role too low, missing CSRF token, or not this operator's chat",
     404: "not found",
     409: "conflict: taken by someone else, or not in a state that allows it",
+    413: "too large",
     415: "the body must be JSON",
     423: "account locked after too many failed logins",
+    502: "the messenger did not give what was asked for",
 }
 
 
@@ -403,6 +409,11 @@ def _operation(route: Route, refs: Refs) -> dict[str, Any]:
         responses["101"] = {"description": "websocket: server pushes queue, lines and chat frames"}
     elif route.response is None:
         responses["204"] = {"description": "done, no content"}
+    elif route.response is FileBody:
+        responses[str(route.status)] = {
+            "description": route.summary,
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        }
     else:
         responses[str(route.status)] = {
             "description": route.summary,

@@ -22,10 +22,12 @@ from pydantic import ValidationError
 from adapters.ratelimit import SendRateLimiter
 from adapters.startup import keep_trying
 from adapters.telegram.callbacks import CallbackRegistry
+from adapters.telegram.files import TelegramFiles
 from adapters.telegram.intake import ALLOWED_UPDATES, UpdateIntake
 from adapters.telegram.polling import TelegramPoller
 from adapters.telegram.sender import TelegramSender, create_bot
 from adapters.telegram.typing import TypingIndicator
+from bot.attachments import AttachmentFetchers
 from bot.inbox import Inbox
 from bot.outbox import Outbox
 
@@ -101,18 +103,22 @@ def setup_telegram(
     max_bytes: int = DEFAULT_MAX_BYTES,
     mode: Literal["webhook", "polling"] = "webhook",
     public_url: str | None = None,
+    attachments: AttachmentFetchers | None = None,
 ) -> TelegramSender:
     """Create the Bot and the sender; serve the webhook (or poll); close everything with the app.
 
     Webhook mode registers `POST /telegram/webhook` and, when `public_url` is set, calls
     `setWebhook` (secret token, allowed updates) in the background once the app starts.
-    Polling mode registers no route and runs `TelegramPoller` beside the app.
+    Polling mode registers no route and runs `TelegramPoller` beside the app. Citizens' files
+    are fetched through the same Bot (`attachments`).
     """
     bot = create_bot(token, api_url)
     callbacks = CallbackRegistry()
     typing = TypingIndicator(bot)
     sender = TelegramSender(bot, callbacks, limiter=SendRateLimiter(), typing=typing)
     outbox.senders[sender.channel] = sender
+    if attachments is not None:
+        attachments.register(TelegramFiles(bot))
     background: list[tuple[str, Callable[[], Awaitable[None]]]] = []
     if mode == "polling":
         poller = TelegramPoller(UpdateIntake(bot, inbox, callbacks, typing))

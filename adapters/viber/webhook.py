@@ -17,16 +17,18 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
 from adapters.startup import keep_trying
 from adapters.viber.client import ViberApi
+from adapters.viber.files import DEFAULT_MEDIA_HOSTS, ViberFiles
 from adapters.viber.parse import MalformedEvent, parse_event
 from adapters.viber.render import welcome
 from adapters.viber.sender import ViberSender
 from adapters.viber.tracking import Tracking
+from bot.attachments import AttachmentFetchers
 from bot.inbox import Inbox
 from bot.metrics import Metrics
 from bot.outbox import Outbox
@@ -121,15 +123,21 @@ def setup_viber(
     public_url: str | None = None,
     metrics: Metrics | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    attachments: AttachmentFetchers | None = None,
+    media_hosts: Sequence[str] = DEFAULT_MEDIA_HOSTS,
 ) -> ViberSender:
     """Register the sender and `POST /viber/webhook`; call `set_webhook` once the app serves.
 
     Viber checks the URL by calling it (event `webhook`) while `set_webhook` is in flight, so the
-    call runs in the background and is retried until our server answers.
+    call runs in the background and is retried until our server answers. Citizens' media are
+    fetched (for `attachments`) only from `media_hosts`.
     """
     api = ViberApi(token, api_url)
     sender = ViberSender(api, Tracking(token), name=bot_name, avatar=avatar, metrics=metrics)
     outbox.senders[sender.channel] = sender
+    files = ViberFiles(media_hosts)
+    if attachments is not None:
+        attachments.register(files)
     webhook = ViberWebhook(inbox, sender, token, max_bytes=max_bytes)
     app.router.add_post(WEBHOOK_PATH, webhook.handle)
 
@@ -145,6 +153,7 @@ def setup_viber(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await api.close()
+        await files.close()
 
     app.cleanup_ctx.append(_lifetime)
     return sender

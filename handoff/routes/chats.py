@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.attachments import AttachmentTooLarge, AttachmentUnavailable
+from bot.keys import ATTACHMENTS, SETTINGS
+from handoff.attachments import chat_attachment, file_response
 from handoff.audit import record_audit
 from handoff.console_texts import console_text
 from handoff.keys import HANDOFF
 from handoff.models import HandoffChat, Operator, Role
-from handoff.openapi import ApiError, Call, NoInput, RouteTable
+from handoff.openapi import ApiError, Call, FileBody, NoInput, RouteTable
 from handoff.schemas import CloseInput, ReplyInput, TransferInput
 from handoff.views import (
     ChatDetail,
@@ -22,6 +28,7 @@ from handoff.views import (
     queue_view,
 )
 
+log = logging.getLogger(__name__)
 routes = RouteTable()
 
 
@@ -62,6 +69,49 @@ async def open_chat(call: Call[NoInput]) -> ChatDetail:
     chat = await openable_chat(call.db, call.operator, call.path_int("id"))
     await record_audit(call.db, call.operator.id, "open", chat_id=chat.id)
     return await chat_detail(call.db, chat, call.now)
+
+
+@routes.route(
+    "GET",
+    "/api/chats/{id}/attachments/{line_id}",
+    summary="A file the citizen sent in this chat, fetched from their messenger (audited)",
+    role=Role.OPERATOR,
+    input=NoInput,
+    response=FileBody,
+    errors=(404, 413, 502),
+)
+async def open_attachment(call: Call[NoInput]) -> web.Response:
+    """The app keeps no copy: the citizen's messenger gives the file each time it is opened.
+
+    The fetch runs before the audit entry is written, so no write lock waits on the messenger.
+    """
+    chat = await openable_chat(call.db, call.operator, call.path_int("id"))
+    line_id = call.path_int("line_id")
+    attachment = await chat_attachment(call.db, chat, line_id)
+    if attachment is None:
+        raise ApiError(404, console_text("not_found"))
+    fetcher = call.request.app[ATTACHMENTS].get(chat.channel)
+    if fetcher is None:
+        log.warning("no attachment fetcher", extra={"channel": chat.channel, "chat_id": chat.id})
+        raise ApiError(502, console_text("attachment_unavailable"))
+    try:
+        file = await fetcher.fetch(attachment, call.request.app[SETTINGS].attachment_max_bytes)
+    except AttachmentTooLarge as exc:
+        raise ApiError(413, console_text("attachment_too_large")) from exc
+    except AttachmentUnavailable as exc:
+        log.warning(
+            "attachment not fetched",
+            extra={"channel": chat.channel, "chat_id": chat.id, "reason": str(exc)},
+        )
+        raise ApiError(502, console_text("attachment_unavailable")) from exc
+    await record_audit(
+        call.db,
+        call.operator.id,
+        "attachment",
+        chat_id=chat.id,
+        detail={"line_id": line_id, "kind": attachment.kind},
+    )
+    return file_response(file)
 
 
 @routes.route(

@@ -76,13 +76,34 @@ export function renderChatHead() {
   $("reply-form").hidden = !mine;
 }
 
+// kinds whose file the citizen's messenger hands back through GET /api/chats/{id}/attachments/{line}
+const OPENABLE = new Set(["photo", "document", "video", "voice", "audio", "animation", "video_note"]);
+
+/** What the citizen attached: a link to open the file (photos also as a thumbnail), or a place. */
+function attachmentView(line, attachment) {
+  if (attachment.kind === "location") {
+    const place = attachment.file_ref ? `: ${attachment.file_ref.split(",").join(", ")}` : "";
+    return el("span", { class: "attachment" }, `📍 геопозиция${place}`);
+  }
+  const name = attachment.name ? ` «${attachment.name}»` : "";
+  const label = el("span", { class: "attachment" }, `📎 ${ATTACHMENT[attachment.kind] || "файл"}`, name);
+  if (!OPENABLE.has(attachment.kind) || !attachment.file_ref || !state.current) return label;
+  // every opening is fetched from the messenger and audited
+  const url = `/api/chats/${state.current}/attachments/${line.id}`;
+  const open = el("a", { class: "attachment__open", href: url, target: "_blank", rel: "noopener noreferrer" }, "Открыть файл");
+  const view = el("span", { class: "attachment__view" }, label, " ", open);
+  if (attachment.kind === "photo") {
+    // a photo the messenger no longer gives leaves the link, which explains why
+    view.append(el("a", { href: url, target: "_blank", rel: "noopener noreferrer", tabindex: "-1", "aria-hidden": "true" },
+      el("img", { class: "attachment__thumb", src: url, alt: "", loading: "lazy", onerror: (event) => event.target.closest("a").remove() })));
+  }
+  return view;
+}
+
 function lineBody(line) {
   const payload = line.payload || {};
   const parts = [];
-  if (payload.attachment) {
-    const name = payload.attachment.name ? ` «${payload.attachment.name}»` : "";
-    parts.push(el("span", { class: "attachment" }, `📎 ${ATTACHMENT[payload.attachment.kind] || "файл"}`, name));
-  }
+  if (payload.attachment) parts.push(attachmentView(line, payload.attachment));
   const muted = (text) => el("span", { class: "line__text line__text--muted", text });
   if (line.text) parts.push(el("span", { class: "line__text", text: line.text }));
   else if (payload.payload) parts.push(muted(`нажата кнопка ${payload.payload}`));

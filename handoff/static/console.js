@@ -3,6 +3,7 @@
 import { openClose, openTransfer, sendReply, submitClose, submitTransfer, syncTransferTarget, take, takeNext } from "./actions.js";
 import { editGroup, editOperator, submitGroup, submitOperator } from "./admin.js";
 import { api, whenUnauthorized } from "./api.js";
+import { confirmDeleteCanned, editCanned, submitCanned } from "./canned.js";
 import { insertCanned } from "./chat.js";
 import { $ } from "./dom.js";
 import { logout, onLogin, setPresence, showLogin, start } from "./login.js";
@@ -33,6 +34,9 @@ function wire() {
   $("group-form").addEventListener("submit", submitGroup);
   $("operator-new").addEventListener("click", () => editOperator(null));
   $("group-new").addEventListener("click", () => editGroup(null));
+  $("canned-form").addEventListener("submit", submitCanned);
+  $("canned-delete-form").addEventListener("submit", confirmDeleteCanned);
+  $("canned-new").addEventListener("click", () => editCanned(null));
   for (const button of document.querySelectorAll("[data-close]")) button.addEventListener("click", () => button.closest("dialog").close());
   for (const tab of document.querySelectorAll('[role="tab"]')) {
     tab.addEventListener("click", () => selectTab(tab.id.replace("tab-", "")));

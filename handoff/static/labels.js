@@ -39,10 +39,11 @@ export const ACTION = {
   auto_assign: "назначен автоматически", reply: "ответ", transfer: "передача", close: "закрытие",
   presence: "смена статуса", open: "открыл чат", canned_create: "новый шаблон", canned_update: "правка шаблона",
   canned_delete: "удаление шаблона", operator_create: "новый оператор", operator_update: "правка оператора",
-  group_create: "новая группа", group_update: "правка группы",
+  group_create: "новая группа", group_update: "правка группы", attachment: "открыл файл гражданина",
 };
 export const DETAIL = {
   chars: "символов", resolution: "результат", presence: "статус", failed_logins: "неудачных попыток",
   note: "комментарий", group_code: "группа", operator_id: "оператор", changed: "изменено", until: "до",
+  canned_id: "шаблон №", line_id: "строка", kind: "вид",
 };
 export const DAY_KIND = { weekday: "будни", weekend: "выходные", holiday: "праздники" };

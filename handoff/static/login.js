@@ -54,6 +54,7 @@ export async function start(session) {
   $("app-view").hidden = false;
   renderMe();
   $("tab-supervisor").hidden = !["supervisor", "admin"].includes(state.me.role);
+  $("tab-canned").hidden = $("tab-supervisor").hidden;
   $("tab-admin").hidden = state.me.role !== "admin";
   selectTab("work");
   await Promise.all([loadMeta(), loadCanned(), pollQueue()]);
@@ -71,7 +72,8 @@ export async function loadMeta() {
   try { state.meta = (await api("GET", "/api/meta")).data; } catch (error) { /* the dialogs stay empty */ }
 }
 
-async function loadCanned() {
+/** The answers of the reply picker (supervisors see every group's). */
+export async function loadCanned() {
   try { state.canned = (await api("GET", "/api/canned")).data || []; } catch (error) { state.canned = []; }
   renderCanned();
 }

@@ -2,7 +2,7 @@
 // operators' presence and load, and the audit log.
 import { api, russian } from "./api.js";
 import { $, cell, el, formatDuration, stampFmt, when } from "./dom.js";
-import { ACTION, DETAIL, PRESENCE } from "./labels.js";
+import { ACTION, ATTACHMENT, DETAIL, PRESENCE } from "./labels.js";
 import { TARGET_WAIT_S, state } from "./state.js";
 
 export async function loadSupervisor() {
@@ -17,6 +17,7 @@ export async function loadSupervisor() {
 function auditValue(key, value) {
   if (key === "resolution") return (state.meta.resolutions.find((r) => r.code === value) || {}).title || value;
   if (key === "presence") return PRESENCE[value] || value;
+  if (key === "kind") return ATTACHMENT[value] || value;
   if (key === "until") return when(value, stampFmt);
   if (Array.isArray(value)) return value.join(", ");
   return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);

@@ -1,10 +1,12 @@
-// The sections of the console: workplace, supervisor board (supervisor+), administration (admin).
+// The sections of the console: workplace, supervisor board and ready answers (supervisor+),
+// administration (admin).
 import { loadAdmin } from "./admin.js";
+import { loadCannedBoard } from "./canned.js";
 import { $ } from "./dom.js";
 import { loadSupervisor } from "./supervisor.js";
 
 const BOARD_REFRESH_MS = 5000;
-const TABS = ["work", "supervisor", "admin"];
+const TABS = ["work", "supervisor", "canned", "admin"];
 let boardTimer = 0;
 
 export function stopBoards() {
@@ -24,6 +26,7 @@ export function selectTab(name) {
     loadSupervisor();
     boardTimer = window.setInterval(loadSupervisor, BOARD_REFRESH_MS);
   }
+  if (name === "canned") loadCannedBoard();
   if (name === "admin") loadAdmin();
 }
 

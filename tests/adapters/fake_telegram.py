@@ -7,6 +7,8 @@ a violation answers 400 like Telegram and is recorded in `violations`, which tes
 empty. `fail(status, times, retry_after=...)` makes the next calls fail. Each call records the
 monotonic time it arrived (`Call.at`), so tests can measure rate limits in the server's clock.
 `queue_update(...)` feeds `getUpdates` (long polling: it waits up to 1 s for an update).
+`add_file(file_id, content, path)` makes `getFile` know a file and serves its bytes at
+`GET /file/bot<token>/<file_path>`, as Telegram does (`downloads` records the paths fetched).
 """
 
 from __future__ import annotations
@@ -94,6 +96,8 @@ class FakeTelegram:
     violations: list[str] = field(default_factory=list)
     failures: list[Failure | None] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    downloads: list[str] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _update_arrived: asyncio.Event = field(default_factory=asyncio.Event)
     _server: TestServer | None = None
@@ -131,6 +135,10 @@ class FakeTelegram:
                 await asyncio.wait_for(self._update_arrived.wait(), 1.0)
         return list(self.updates)
 
+    def add_file(self, file_id: str, content: bytes, path: str = "photos/file_1.jpg") -> None:
+        """A file a citizen sent: `getFile` describes it, the file path serves its bytes."""
+        self.files[file_id] = (path, content)
+
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         """Parameters of the successful calls of one method."""
         return [c.params for c in self.calls if c.method == method]
@@ -139,6 +147,7 @@ class FakeTelegram:
         """Serve on a free local port; returns the base URL."""
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._server = TestServer(app)
         await self._server.start_server()
         return str(self._server.make_url("")).rstrip("/")
@@ -183,6 +192,14 @@ class FakeTelegram:
     def _result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
             return BOT_USER
+        if method == "getFile":
+            path, content = self.files[params["file_id"]]
+            return {
+                "file_id": params["file_id"],
+                "file_unique_id": f"u-{params['file_id']}",
+                "file_size": len(content),
+                "file_path": path,
+            }
         if method.startswith("send") and method != "sendChatAction":
             chat_id = params.get("chat_id", 0)
             message: dict[str, Any] = {
@@ -200,11 +217,26 @@ class FakeTelegram:
             return message
         return True
 
+    async def _download(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        self.downloads.append(path)
+        for known, content in self.files.values():
+            if known == path:
+                return web.Response(body=content, content_type="application/octet-stream")
+        return web.json_response(
+            {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+        )
+
     async def _handle(self, request: web.Request) -> web.Response:
         token = request.match_info["token"]
         method = request.match_info["method"]
         params = await self._params(request)
         problem = self._validate(method, params)
+        if problem is None and method == "getFile" and params["file_id"] not in self.files:
+            return web.json_response(
+                {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"},
+                status=400,
+            )
         if problem is not None:
             self.violations.append(problem)
             return web.json_response(

@@ -23,6 +23,7 @@ class _PageScan(HTMLParser):
         self.label_targets: set[str] = set()
         self.ids: set[str] = set()
         self.controls: list[str] = []
+        self.tabs: dict[str, str] = {}  # tab id -> the panel it controls
         self._in_script = False
         self.inline_script_text = ""
 
@@ -35,6 +36,8 @@ class _PageScan(HTMLParser):
                 self.inline_handlers.append(f"{tag}.{name}")
             if name == "style":
                 self.inline_styles.append(tag)
+        if values.get("role") == "tab":
+            self.tabs[str(values.get("id"))] = str(values.get("aria-controls"))
         if tag == "script":
             self.scripts.append(values)
             self._in_script = True
@@ -124,6 +127,28 @@ async def test_console_with_trailing_slash_redirects_to_the_page() -> None:
     async with _client() as client, client.get("/console/", allow_redirects=False) as response:
         assert response.status == 308
         assert response.headers["Location"] == "/console"
+
+
+async def test_every_tab_controls_a_panel_the_tabs_module_switches() -> None:
+    async with _client() as client, client.get("/console") as response:
+        page = _PageScan()
+        page.feed(await response.text())
+    switched = re.search(r"const TABS = \[([^\]]*)\];", (STATIC / "tabs.js").read_text("utf-8"))
+    assert switched is not None
+    names = re.findall(r'"([a-z]+)"', switched.group(1))
+    assert page.tabs == {f"tab-{name}": f"panel-{name}" for name in names}
+    assert set(page.tabs.values()) <= page.ids
+    assert "tab-canned" in page.tabs, "supervisors edit the ready answers in «Шаблоны»"
+
+
+async def test_ready_answers_have_an_edit_form_and_a_delete_confirmation() -> None:
+    async with _client() as client, client.get("/console") as response:
+        page = _PageScan()
+        page.feed(await response.text())
+    assert {"canned-table", "canned-new", "canned-form", "canned-delete-form"} <= page.ids
+    assert {"cn-title", "cn-group", "cn-text"} <= page.label_targets
+    login = (STATIC / "login.js").read_text(encoding="utf-8")
+    assert "export async function loadCanned" in login, "the board refreshes the reply picker"
 
 
 def test_every_module_import_is_a_served_asset() -> None:

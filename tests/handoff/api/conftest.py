@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 import pytest
@@ -54,10 +54,17 @@ def _has_console_api(app: web.Application) -> bool:
     )
 
 
-async def console_app(database_url: str, rasa_url: str) -> web.Application:
-    """The app as `create_app` builds it, with the console API and the handoff service."""
+async def console_app(database_url: str, rasa_url: str, **overrides: Any) -> web.Application:
+    """The app as `create_app` builds it, with the console API and the handoff service.
+
+    `overrides` are further settings (channel tokens and API URLs, limits).
+    """
     settings = Settings(
-        _env_file=None, database_url=database_url, rasa_url=rasa_url, rasa_token=SecretStr("t")
+        _env_file=None,
+        database_url=database_url,
+        rasa_url=rasa_url,
+        rasa_token=SecretStr("t"),
+        **overrides,
     )
     app = await create_app(settings, run_workers=False)
     if not _has_console_api(app):  # until the app factory wires the console itself
@@ -174,7 +181,10 @@ async def add_staff(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int
     return ids
 
 
-InstancesFactory = Callable[[int], Coroutine[Any, Any, Console]]
+class InstancesFactory(Protocol):
+    """`make_console(count, **settings)`: `count` app instances on one database."""
+
+    async def __call__(self, count: int, **overrides: Any) -> Console: ...
 
 
 @pytest.fixture
@@ -187,11 +197,11 @@ async def make_console(
     """Start `n` app instances on one database, with the staff accounts."""
     started: list[Console] = []
 
-    async def start(count: int) -> Console:
+    async def start(count: int, **overrides: Any) -> Console:
         staff = await add_staff(sessions)
         instances = []
         for _ in range(count):
-            app = await console_app(database_url, rasa_like[1])
+            app = await console_app(database_url, rasa_like[1], **overrides)
             server = TestServer(app, host="127.0.0.1")
             await server.start_server()
             instances.append(Instance(app, server))

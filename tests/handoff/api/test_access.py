@@ -12,7 +12,7 @@ from openapi_spec_validator import validate
 from handoff.api import console_api
 from handoff.auth import role_at_least
 from handoff.models import Role
-from handoff.openapi import Route
+from handoff.openapi import PATH_PARAM_TYPES, Route
 from tests.handoff.api.conftest import Console
 
 ROUTES = console_api().routes
@@ -23,7 +23,11 @@ TOO_LOW = {Role.SUPERVISOR: "op1", Role.ADMIN: "sup"}
 
 def concrete(route: Route) -> str:
     """The route's path with its parameters filled in."""
-    return re.sub(r"\{(\w+)\}", lambda m: "1" if m[1] == "id" else "access", route.path)
+    return re.sub(
+        r"\{(\w+)\}",
+        lambda m: "1" if PATH_PARAM_TYPES.get(m[1], str) is int else "access",
+        route.path,
+    )
 
 
 def test_every_route_but_login_needs_a_session() -> None:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import delete
+
+from bot.storage import session_scope
+from handoff.models import CannedResponse
 from tests.handoff.api.conftest import Console
 
 ALL_DAY = {"open": "00:00", "close": "24:00"}
@@ -94,6 +98,8 @@ async def test_admin_manages_groups(console: Console) -> None:
 
 
 async def test_ready_answers_by_group(console: Console) -> None:
+    async with session_scope(console.sessions) as session:
+        await session.execute(delete(CannedResponse))  # not the ones content/canned.yml seeded
     supervisor = await console.user("sup")
     everyone = {"group_code": None, "title": "Приветствие", "text": "Здравствуйте!"}
     technical = {"group_code": "technical", "title": "Кэш", "text": "Очистите кэш браузера."}
