@@ -2,38 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
-from playwright.async_api import async_playwright, expect
+from playwright.async_api import expect
 
-from tests.support import unavailable
+from tests.e2e.browser import PHONE, chromium_page
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 async def test_citizen_types_privet_and_sees_the_reply_on_a_phone_screen(
     app_server: TestServer, tmp_path: Path
 ) -> None:
-    executable = shutil.which("chromium")
-    if executable is None:
-        unavailable("chromium (apt package 'chromium')")
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        page = await browser.new_page(viewport={"width": 390, "height": 800}, locale="ru-RU")
+    async with chromium_page(PHONE) as page:
         await page.goto(str(app_server.make_url("/")))
         await expect(page.get_by_role("status")).to_have_text("На связи", timeout=15_000)
         await page.get_by_label("Ваше сообщение").fill("привет")
@@ -47,4 +30,3 @@ async def test_citizen_types_privet_and_sees_the_reply_on_a_phone_screen(
         before = await page.locator(".msg--bot").count()
         await buttons.first.click()
         await expect(page.locator(".msg--bot")).to_have_count(before + 1, timeout=60_000)
-        await browser.close()

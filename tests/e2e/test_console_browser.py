@@ -13,7 +13,6 @@ import itertools
 import json
 import re
 import secrets
-import shutil
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
-from playwright.async_api import ConsoleMessage, Page, async_playwright, expect
+from playwright.async_api import ConsoleMessage, Page, expect
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -34,8 +33,8 @@ from handoff.auth import hash_password
 from handoff.config import load_config, seed_groups
 from handoff.models import HandoffChat, Operator, OperatorGroup, OperatorMembership, Role
 from tests.adapters.fake_telegram import FakeTelegram
-from tests.e2e.test_browser import CHROMIUM_ARGS
-from tests.support import RASA_TOKEN, ROOT, RasaProcess, unavailable, unique_name
+from tests.e2e.browser import LAPTOP, chromium_page
+from tests.support import RASA_TOKEN, ROOT, RasaProcess, unique_name
 
 pytestmark = pytest.mark.browser
 
@@ -187,9 +186,6 @@ async def _log_in(page: Page, login: str, password: str) -> None:
 async def test_operator_takes_a_telegram_chat_live_replies_and_closes_it(
     console_server: TestServer, demo_database: str, fake_telegram: FakeTelegram, tmp_path: Path
 ) -> None:
-    executable = shutil.which("chromium")
-    if executable is None:
-        unavailable("chromium (apt package 'chromium')")
     login, password = unique_name("op"), secrets.token_urlsafe(16)
     await _add_operator(demo_database, login, password)
     telegram_chat = 7_000_000 + secrets.randbelow(1_000_000)
@@ -199,11 +195,7 @@ async def test_operator_takes_a_telegram_chat_live_replies_and_closes_it(
         if message.type == "error":
             policy_errors.append(message.text)
 
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        page = await browser.new_page(viewport={"width": 1366, "height": 768}, locale="ru-RU")
+    async with chromium_page(LAPTOP) as page:
         page.on("console", on_console)
         await page.goto(str(console_server.make_url("/console")))
 
@@ -254,7 +246,6 @@ async def test_operator_takes_a_telegram_chat_live_replies_and_closes_it(
         await expect(page.locator("#chat-state")).to_contain_text("Закрыт")
         await expect(page.locator("#mine-list")).not_to_contain_text(f"№ {number}")
         await page.screenshot(path=str(tmp_path / "console.png"), full_page=True)
-        await browser.close()
 
     rating = await _received(
         fake_telegram, telegram_chat, lambda p: _buttons(p) == ["1", "2", "3", "4", "5"]

@@ -8,14 +8,13 @@ one, edits it, cancels a deletion, deletes it; the reply picker follows every ch
 from __future__ import annotations
 
 import secrets
-import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
-from playwright.async_api import ConsoleMessage, Page, async_playwright, expect
+from playwright.async_api import ConsoleMessage, Page, expect
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -24,8 +23,8 @@ from bot.settings import Settings
 from bot.storage import create_engine, create_session_factory, session_scope
 from handoff.auth import hash_password
 from handoff.models import CannedResponse, Operator, Role
-from tests.e2e.test_browser import CHROMIUM_ARGS
-from tests.support import ROOT, unavailable, unique_name
+from tests.e2e.browser import LAPTOP, chromium_page
+from tests.support import ROOT, unique_name
 
 pytestmark = pytest.mark.browser
 
@@ -96,9 +95,6 @@ async def _log_in(page: Page, login: str, password: str) -> None:
 async def test_supervisor_adds_edits_and_deletes_a_ready_answer(
     console_server: TestServer, migrated_database: str, tmp_path: Path
 ) -> None:
-    executable = shutil.which("chromium")
-    if executable is None:
-        unavailable("chromium (apt package 'chromium')")
     login, password = unique_name("sup"), secrets.token_urlsafe(16)
     await _add_supervisor(migrated_database, login, password)
     console_errors: list[str] = []  # the 401 of `GET /api/me` before logging in is expected
@@ -108,11 +104,7 @@ async def test_supervisor_adds_edits_and_deletes_a_ready_answer(
         if message.type == "error":
             console_errors.append(message.text)
 
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_ARGS
-        )
-        page = await browser.new_page(viewport={"width": 1366, "height": 768}, locale="ru-RU")
+    async with chromium_page(LAPTOP) as page:
         page.on("console", on_console)
         page.on("pageerror", lambda error: page_errors.append(str(error)))
         await page.goto(str(console_server.make_url("/console")))
@@ -168,7 +160,6 @@ async def test_supervisor_adds_edits_and_deletes_a_ready_answer(
         await expect(page.get_by_role("status").filter(has_text="удалён")).to_have_count(1)
         await expect(picker).to_have_count(seeded)
         await page.screenshot(path=str(tmp_path / "canned.png"), full_page=True)
-        await browser.close()
 
     titles = await _stored_titles(migrated_database)
     assert NEW_TITLE not in titles
