@@ -94,20 +94,25 @@ class Router:
         self._slots = asyncio.Semaphore(concurrency)
         self._active: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._rasa_watch: asyncio.Task[None] | None = None
         self.custom_handlers: dict[str, CustomPayloadHandler] = {}
         self.held_message_handler: HeldMessageHandler | None = None
 
     async def run_forever(self) -> None:
         """Wake on new inbox items or every poll interval; never dies on one bad conversation."""
-        while True:
-            try:
-                await self.dispatch_due()
-            except Exception:
-                self._metrics.errors.labels(component="router").inc()
-                log.exception("router pass failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._inbox.arrived.wait(), timeout=self._poll)
-            self._inbox.arrived.clear()
+        try:
+            while True:
+                try:
+                    await self.dispatch_due()
+                except Exception:
+                    self._metrics.errors.labels(component="router").inc()
+                    log.exception("router pass failed")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._inbox.arrived.wait(), timeout=self._poll)
+                self._inbox.arrived.clear()
+        finally:
+            if self._rasa_watch is not None:
+                self._rasa_watch.cancel()
 
     async def dispatch_due(self) -> None:
         """Start a worker for each conversation that has a due item and no worker yet."""
@@ -296,3 +301,34 @@ class Router:
                     message=OutboundMessage(text=text("assistant_busy")),
                     dedupe_key=f"busy:{item.id}",
                 )
+        self._watch_for_rasa()
+
+    def _watch_for_rasa(self) -> None:
+        if self._rasa_watch is None or self._rasa_watch.done():
+            self._rasa_watch = asyncio.create_task(self._retry_when_rasa_is_back())
+
+    async def _retry_when_rasa_is_back(self) -> None:
+        """While turns wait for Rasa, ask it every poll interval whether it is back; the moment it
+        is, every postponed turn is due — the citizen does not wait out an exponential backoff
+        that outlasted the outage. Gives up after the longest backoff (which then applies)."""
+        give_up = time.monotonic() + self._backoff_max
+        try:
+            while not await self._rasa.is_ready():
+                if time.monotonic() >= give_up:
+                    return
+                await asyncio.sleep(self._poll)
+            now = utcnow()
+            async with session_scope(self._sessions) as session:
+                await session.execute(
+                    update(InboxItem)
+                    .where(
+                        InboxItem.status == ItemStatus.PENDING,
+                        InboxItem.next_attempt_at > now,
+                        InboxItem.last_error.is_not(None),
+                    )
+                    .values(next_attempt_at=now)
+                )
+        except Exception:
+            log.exception("watching for rasa failed; postponed turns keep their backoff")
+            return
+        self._inbox.arrived.set()

@@ -6,14 +6,16 @@ Rasa "off" and "on" precisely and count the turns it received.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.inbox import Inbox
@@ -23,6 +25,7 @@ from bot.models import InboxItem, ItemStatus, OutboxItem
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
 from bot.router import Router
+from bot.storage import session_scope, utcnow
 
 
 class RasaLike:
@@ -31,6 +34,11 @@ class RasaLike:
     def __init__(self) -> None:
         self.up = True
         self.turns: list[dict[str, Any]] = []
+
+    async def status(self, request: web.Request) -> web.Response:
+        if not self.up:
+            return web.json_response({"error": "loading"}, status=503)
+        return web.json_response({"model_file": "model.tar.gz"})
 
     async def webhook(self, request: web.Request) -> web.Response:
         if not self.up:
@@ -54,6 +62,7 @@ async def rasa_like() -> AsyncIterator[tuple[RasaLike, str]]:
     fake = RasaLike()
     app = web.Application()
     app.router.add_post("/webhooks/app/webhook", fake.webhook)
+    app.router.add_get("/status", fake.status)
     server = TestServer(app)
     await server.start_server()
     yield fake, str(server.make_url("")).rstrip("/")
@@ -139,3 +148,41 @@ async def test_rasa_down_tells_citizen_once_and_answers_when_back(
         item = await session.scalar(select(InboxItem))
         assert item is not None
         assert item.status == ItemStatus.DONE
+
+
+async def test_turns_waiting_for_rasa_are_due_the_moment_it_is_back(
+    sessions: async_sessionmaker[AsyncSession], rasa_like: tuple[RasaLike, str]
+) -> None:
+    """Exponential backoff must not outlast the outage: a watcher makes the turn due at once."""
+    fake, url = rasa_like
+    fake.up = False
+    async with aiohttp.ClientSession() as http:
+        metrics = Metrics()
+        inbox = Inbox(sessions)
+        outbox = Outbox(sessions, metrics, max_attempts=3, backoff_max_s=0, poll_interval_s=0.1)
+        router = Router(
+            sessions,
+            inbox,
+            outbox,
+            RasaClient(http, url, "t", 5),
+            metrics,
+            instance="test",
+            lease_s=30,
+            poll_interval_s=0.05,
+            backoff_max_s=3600,  # a postponed turn would otherwise wait up to an hour
+            max_text_chars=4000,
+        )
+        await inbox.accept(_msg(1))
+        for _ in range(5):  # five failed attempts: the next one is 16 s away
+            async with session_scope(sessions) as session:
+                await session.execute(update(InboxItem).values(next_attempt_at=utcnow()))
+            await router.drain()
+        async with sessions() as session:
+            item = await session.scalar(select(InboxItem))
+            assert item is not None
+            assert item.next_attempt_at > utcnow() + timedelta(seconds=10)
+        inbox.arrived.clear()
+        fake.up = True
+        await asyncio.wait_for(inbox.arrived.wait(), 5)  # the watcher saw Rasa back
+        await router.drain()
+    assert (await _outbox_texts(sessions))[1:] == ["эхо: сообщение 1"]
