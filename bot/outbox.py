@@ -132,6 +132,17 @@ class Outbox:
         session.info.pop(_WAKE_PENDING, None)
         self.queued.set()
 
+    async def mark_failed(self, outbox_id: int, reason: str) -> None:
+        """The channel reported, after accepting it, that a sent reply never reached the citizen
+        (e.g. Viber's `failed` callback): record it on the item."""
+        self._metrics.errors.labels(component="delivery_reported_failed").inc()
+        async with session_scope(self._sessions) as session:
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == outbox_id)
+                .values(status=ItemStatus.FAILED, last_error=reason[:200])
+            )
+
     async def run_forever(self) -> None:
         """Deliver due items; wake when something is queued or every poll interval."""
         while True:

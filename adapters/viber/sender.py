@@ -69,8 +69,11 @@ class ViberSender:
         while len(self._sent_tokens) > _REMEMBERED_TOKENS:
             self._sent_tokens.popitem(last=False)
 
-    def record_failure(self, message_token: str | None, description: str | None) -> None:
-        """Viber's `failed` callback: the client could not show a message we sent."""
+    def record_failure(self, message_token: str | None, description: str | None) -> int | None:
+        """Viber's `failed` callback: the client could not show a message we sent.
+
+        Returns the outbox item the message belonged to, when this process sent it.
+        """
         outbox_id = self._sent_tokens.get(message_token or "")
         reason = (description or "unknown")[:200]
         self.failures.append((outbox_id, reason))
@@ -78,3 +81,4 @@ class ViberSender:
         if self.metrics is not None:
             self.metrics.errors.labels(component="send_viber_failed").inc()
         log.error("viber could not deliver", extra={"outbox_id": outbox_id, "reason": reason})
+        return outbox_id

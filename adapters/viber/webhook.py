@@ -55,8 +55,10 @@ class ViberWebhook:
         token: str,
         *,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        outbox: Outbox | None = None,
     ) -> None:
         self.inbox = inbox
+        self.outbox = outbox
         self.sender = sender
         self.tracking: Tracking = sender.tracking
         self._token = token
@@ -96,7 +98,9 @@ class ViberWebhook:
                 dumps=_dumps,
             )
         elif event.event == "failed":
-            self.sender.record_failure(event.message_token, event.description)
+            outbox_id = self.sender.record_failure(event.message_token, event.description)
+            if outbox_id is not None and self.outbox is not None:
+                await self.outbox.mark_failed(outbox_id, f"viber failed: {event.description}")
         elif event.event in ("subscribed", "unsubscribed"):
             log.info("viber subscription changed", extra={"event": event.event})
         return web.Response(status=200)
@@ -138,7 +142,7 @@ def setup_viber(
     files = ViberFiles(media_hosts)
     if attachments is not None:
         attachments.register(files)
-    webhook = ViberWebhook(inbox, sender, token, max_bytes=max_bytes)
+    webhook = ViberWebhook(inbox, sender, token, max_bytes=max_bytes, outbox=outbox)
     app.router.add_post(WEBHOOK_PATH, webhook.handle)
 
     async def register(url: str) -> None:

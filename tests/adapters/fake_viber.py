@@ -45,6 +45,7 @@ class FakeViber:
     failures: list[str | None] = field(default_factory=list)
     unsubscribed: set[str] = field(default_factory=set)
     webhook: str | None = None
+    tokens_sent: list[int] = field(default_factory=list)  # message_token of each accepted send
     _tokens: itertools.count[int] = field(default_factory=lambda: itertools.count(5_000_000_001))
     _server: TestServer | None = None
     base_url: str = ""
@@ -184,6 +185,7 @@ class FakeViber:
         if body["receiver"] in self.unsubscribed:
             return web.json_response({"status": 6, "status_message": "receiverNotSubscribed"})
         self.calls.append(ViberCall(endpoint, body, time.monotonic()))
+        self.tokens_sent.append(next(self._tokens))
         return web.json_response(
-            {"status": 0, "status_message": "ok", "message_token": next(self._tokens)}
+            {"status": 0, "status_message": "ok", "message_token": self.tokens_sent[-1]}
         )

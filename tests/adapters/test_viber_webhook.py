@@ -16,8 +16,12 @@ from adapters.viber import Tracking, ViberSender, ViberWebhook, signature
 from adapters.viber.webhook import SIGNATURE_HEADER, WEBHOOK_PATH
 from bot.inbox import Inbox
 from bot.messages import InboundKind
-from bot.models import InboxItem
+from bot.metrics import Metrics
+from bot.models import InboxItem, ItemStatus, OutboxItem
+from bot.outbox import Outbox
 from tests.adapters.conftest import VIBER_TOKEN
+from tests.adapters.fake_viber import FakeViber
+from tests.support import seed_replies
 
 USER_ID = "01234567890A="
 USER = {"id": USER_ID, "name": "Иван", "language": "ru", "country": "RU", "api_version": 10}
@@ -336,3 +340,31 @@ async def test_url_message_is_text(
     (item,) = await stored(sessions)
     assert item["kind"] == InboundKind.TEXT
     assert item["text"] == "https://gosuslugi.test/x"
+
+
+async def test_failed_callback_for_a_delivered_reply_marks_its_outbox_row(
+    sessions: async_sessionmaker[AsyncSession], viber_sender: ViberSender, fake_viber: FakeViber
+) -> None:
+    """Viber accepted the reply, then reported the client could not show it: recorded, not lost."""
+    outbox = Outbox(sessions, Metrics(), max_attempts=3, backoff_max_s=0.0, poll_interval_s=0.05)
+    outbox.senders[viber_sender.channel] = viber_sender
+    await seed_replies(outbox, sessions, "viber", USER_ID, 1)
+    await outbox.deliver_due()
+    [sent] = fake_viber.sent()
+    app = web.Application()
+    webhook = ViberWebhook(Inbox(sessions), viber_sender, VIBER_TOKEN, outbox=outbox)
+    app.router.add_post(WEBHOOK_PATH, webhook.handle)
+    async with TestClient(TestServer(app)) as client:
+        body = {
+            "event": "failed",
+            "timestamp": 1,
+            "message_token": fake_viber.tokens_sent[-1],
+            "user_id": USER_ID,
+            "desc": "client failed to render",
+        }
+        assert (await post(client, body))[0] == 200
+    async with sessions() as session:
+        (item,) = list(await session.scalars(select(OutboxItem)))
+    assert sent["text"] == "ответ 0"
+    assert item.status == ItemStatus.FAILED
+    assert item.last_error == "viber failed: client failed to render"
