@@ -39,7 +39,7 @@ from bot.storage import create_engine, create_session_factory, session_scope
 from handoff.auth import hash_password
 from handoff.config import load_config, seed_groups
 from handoff.models import Operator, OperatorGroup, OperatorMembership, Role
-from tests.adapters.fake_telegram import FakeTelegram
+from tests.adapters.fake_telegram import FakeTelegram, citizen_message
 from tests.support import RASA_TOKEN, ROOT, RasaProcess, action_server, free_port
 
 BOT_TOKEN = "123456:AAE-bench-token_abcdefghijklmnopqrstu"
@@ -158,17 +158,7 @@ class TelegramWatcher:
 
 async def post_update(http: aiohttp.ClientSession, base: str, chat: int, text: str) -> None:
     """Telegram delivers the citizen's message to the webhook."""
-    update_id = secrets.randbelow(2**31)
-    update = {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": int(time.time()),
-            "chat": {"id": chat, "type": "private"},
-            "from": {"id": chat, "is_bot": False, "first_name": "Гражданин"},
-            "text": text,
-        },
-    }
+    update = citizen_message(secrets.randbelow(2**31), chat, text=text)
     headers = {SECRET_HEADER: WEBHOOK_SECRET, "Content-Type": "application/json"}
     async with http.post(base + WEBHOOK_PATH, data=json.dumps(update), headers=headers) as r:
         r.raise_for_status()

@@ -29,6 +29,22 @@ API_SCHEMA = Path("/work/shared/telegram-bot-api/api.min.json")
 BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Госпомощник", "username": "gospom_bot"}
 
 
+def citizen_message(
+    update_id: int, user_id: int = 111, *, date: int | None = None, **content: Any
+) -> dict[str, Any]:
+    """An update as Telegram sends it when a citizen writes to the bot in a private chat."""
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": int(time.time()) if date is None else date,
+            "chat": {"id": user_id, "type": "private", "first_name": "Иван"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Иван"},
+            **content,
+        },
+    }
+
+
 def load_schema() -> dict[str, Any]:
     """The Bot API description: methods by name, each with typed fields."""
     data: dict[str, Any] = json.loads(API_SCHEMA.read_text(encoding="utf-8"))

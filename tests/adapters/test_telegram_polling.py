@@ -17,23 +17,11 @@ from adapters.telegram.polling import TelegramPoller
 from bot.inbox import Inbox
 from bot.messages import InboundKind
 from bot.models import InboxItem
-from tests.adapters.fake_telegram import FakeTelegram
-
-USER = {"id": 111, "is_bot": False, "first_name": "Иван"}
-CHAT = {"id": 111, "type": "private", "first_name": "Иван"}
+from tests.adapters.fake_telegram import FakeTelegram, citizen_message
 
 
 def text_update(update_id: int, text: str) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1700000000,
-            "chat": CHAT,
-            "from": USER,
-            "text": text,
-        },
-    }
+    return citizen_message(update_id, date=1700000000, text=text)
 
 
 async def stored(sessions: async_sessionmaker[AsyncSession]) -> list[dict[str, Any]]:

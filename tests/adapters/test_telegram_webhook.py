@@ -18,7 +18,7 @@ from adapters.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH
 from bot.inbox import Inbox
 from bot.messages import InboundKind
 from bot.models import InboxItem
-from tests.adapters.fake_telegram import FakeTelegram
+from tests.adapters.fake_telegram import FakeTelegram, citizen_message
 
 SECRET = "s3cr3t-webhook-token_ABC"
 USER = {"id": 111, "is_bot": False, "first_name": "Иван"}
@@ -30,16 +30,7 @@ def update(update_id: int, **body: Any) -> dict[str, Any]:
 
 
 def text_update(update_id: int, text: str = "привет") -> dict[str, Any]:
-    return update(
-        update_id,
-        message={
-            "message_id": update_id,
-            "date": 1700000000,
-            "chat": CHAT,
-            "from": USER,
-            "text": text,
-        },
-    )
+    return citizen_message(update_id, date=1700000000, text=text)
 
 
 @pytest.fixture

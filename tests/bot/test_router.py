@@ -69,27 +69,39 @@ async def rasa_like() -> AsyncIterator[tuple[RasaLike, str]]:
     await server.close()
 
 
+def _router(
+    sessions: async_sessionmaker[AsyncSession],
+    http: aiohttp.ClientSession,
+    url: str,
+    *,
+    poll_interval_s: float = 0.1,
+    backoff_max_s: float = 0,
+) -> tuple[Inbox, Router]:
+    metrics = Metrics()
+    inbox = Inbox(sessions)
+    outbox = Outbox(sessions, metrics, max_attempts=3, backoff_max_s=0, poll_interval_s=0.1)
+    router = Router(
+        sessions,
+        inbox,
+        outbox,
+        RasaClient(http, url, "t", 5),
+        metrics,
+        instance="test",
+        lease_s=30,
+        poll_interval_s=poll_interval_s,
+        backoff_max_s=backoff_max_s,
+        max_text_chars=4000,
+    )
+    return inbox, router
+
+
 @pytest.fixture
 async def parts(
     sessions: async_sessionmaker[AsyncSession], rasa_like: tuple[RasaLike, str]
 ) -> AsyncIterator[tuple[Inbox, Router, list[tuple[str, dict[str, Any]]]]]:
     _, url = rasa_like
     async with aiohttp.ClientSession() as http:
-        metrics = Metrics()
-        inbox = Inbox(sessions)
-        outbox = Outbox(sessions, metrics, max_attempts=3, backoff_max_s=0, poll_interval_s=0.1)
-        router = Router(
-            sessions,
-            inbox,
-            outbox,
-            RasaClient(http, url, "t", 5),
-            metrics,
-            instance="test",
-            lease_s=30,
-            poll_interval_s=0.1,
-            backoff_max_s=0,
-            max_text_chars=4000,
-        )
+        inbox, router = _router(sessions, http, url)
         handoffs: list[tuple[str, dict[str, Any]]] = []
 
         async def on_handoff(_: AsyncSession, conversation: str, value: dict[str, Any]) -> None:
@@ -157,21 +169,8 @@ async def test_turns_waiting_for_rasa_are_due_the_moment_it_is_back(
     fake, url = rasa_like
     fake.up = False
     async with aiohttp.ClientSession() as http:
-        metrics = Metrics()
-        inbox = Inbox(sessions)
-        outbox = Outbox(sessions, metrics, max_attempts=3, backoff_max_s=0, poll_interval_s=0.1)
-        router = Router(
-            sessions,
-            inbox,
-            outbox,
-            RasaClient(http, url, "t", 5),
-            metrics,
-            instance="test",
-            lease_s=30,
-            poll_interval_s=0.05,
-            backoff_max_s=3600,  # a postponed turn would otherwise wait up to an hour
-            max_text_chars=4000,
-        )
+        # without the watcher a postponed turn would wait up to an hour
+        inbox, router = _router(sessions, http, url, poll_interval_s=0.05, backoff_max_s=3600)
         await inbox.accept(_msg(1))
         for _ in range(5):  # five failed attempts: the next one is 16 s away
             async with session_scope(sessions) as session:

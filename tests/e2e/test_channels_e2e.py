@@ -33,7 +33,7 @@ from bot.settings import Settings
 from bot.storage import session_scope
 from handoff.models import OperatorGroup
 from tests.adapters.conftest import TOKEN, VIBER_TOKEN
-from tests.adapters.fake_telegram import FakeTelegram
+from tests.adapters.fake_telegram import FakeTelegram, citizen_message
 from tests.adapters.fake_viber import FakeViber
 from tests.support import RASA_TOKEN, RasaProcess
 
@@ -160,19 +160,7 @@ class TelegramCitizen:
             return r.status
 
     def message(self, **content: Any) -> dict[str, Any]:
-        update_id = next(_ids)
-        user = {"id": self.user_id, "is_bot": False, "first_name": "Иван"}
-        chat = {"id": self.user_id, "type": "private", "first_name": "Иван"}
-        return {
-            "update_id": update_id,
-            "message": {
-                "message_id": update_id,
-                "date": int(time.time()),
-                "chat": chat,
-                "from": user,
-                **content,
-            },
-        }
+        return citizen_message(next(_ids), self.user_id, **content)
 
     async def turn(self, update: dict[str, Any]) -> list[str]:
         assert await self.post(update) == 200

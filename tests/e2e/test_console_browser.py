@@ -32,7 +32,7 @@ from bot.storage import create_engine, create_session_factory, session_scope
 from handoff.auth import hash_password
 from handoff.config import load_config, seed_groups
 from handoff.models import HandoffChat, Operator, OperatorGroup, OperatorMembership, Role
-from tests.adapters.fake_telegram import FakeTelegram
+from tests.adapters.fake_telegram import FakeTelegram, citizen_message
 from tests.e2e.browser import LAPTOP, chromium_page
 from tests.support import RASA_TOKEN, ROOT, RasaProcess, unique_name
 
@@ -129,17 +129,7 @@ async def _chat_number(database_url: str, telegram_chat: int, wait_s: float = 60
 
 async def _citizen_writes(server: TestServer, telegram_chat: int, text: str) -> None:
     """Telegram delivers one message of the citizen to the webhook."""
-    update_id = next(_update_ids)
-    update = {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": int(time.time()),
-            "chat": {"id": telegram_chat, "type": "private"},
-            "from": {"id": telegram_chat, "is_bot": False, "first_name": "Гражданин"},
-            "text": text,
-        },
-    }
+    update = citizen_message(next(_update_ids), telegram_chat, text=text)
     headers = {SECRET_HEADER: WEBHOOK_SECRET, "Content-Type": "application/json"}
     async with (
         aiohttp.ClientSession() as http,
