@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -89,7 +89,9 @@ class ChatSummary(BaseModel):
 
 
 class Line(BaseModel):
-    """One transcript line (bot turns included)."""
+    """One transcript line (bot turns included); read straight from a `TranscriptEntry`."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: int
     author: str
@@ -143,15 +145,7 @@ def mask_phone(phone: str) -> str:
 
 def line_view(entry: TranscriptEntry) -> Line:
     """A transcript row as the console shows it."""
-    return Line(
-        id=entry.id,
-        author=entry.author,
-        text=entry.text,
-        payload=entry.payload,
-        intent=entry.intent,
-        confidence=entry.confidence,
-        created_at=entry.created_at,
-    )
+    return Line.model_validate(entry)
 
 
 async def group_codes_of(session: AsyncSession, operator_id: int) -> list[str]:
