@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.channels import setup_channels
 from adapters.webchat import WebchatSender, setup_webchat
 from bot.attachments import AttachmentFetchers
+from bot.flood import FloodPolicy, OutboxFloodNotice, create_flood_limiter
 from bot.inbox import Inbox
 from bot.keys import ATTACHMENTS, INBOX, METRICS, OUTBOX, RASA, ROUTER, SESSIONS, SETTINGS
 from bot.metrics import Metrics
@@ -27,6 +28,7 @@ from bot.router import Router
 from bot.settings import Settings
 from bot.storage import create_engine, create_session_factory, session_scope
 from bot.wakeups import RedisWakeups
+from bot.web.headers import setup_security_headers
 from bot.web.health import setup_health
 from handoff.api import setup_console_api
 from handoff.canned import load_canned, seed_canned
@@ -100,7 +102,14 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     )
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     wakeups = RedisWakeups(redis) if redis is not None else None
-    inbox = Inbox(sessions, partial(wakeups.publish, "inbox") if wakeups else None)
+    flood = FloodPolicy(
+        settings.flood_burst, settings.flood_refill_per_s, settings.flood_notice_every_s
+    )
+    inbox = Inbox(
+        sessions,
+        partial(wakeups.publish, "inbox") if wakeups else None,
+        flood=create_flood_limiter(flood, redis),
+    )
     if wakeups is not None:
         wakeups.subscribe("inbox", inbox.arrived)
     outbox = Outbox(
@@ -110,6 +119,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
         backoff_max_s=settings.retry_backoff_max_s,
         poll_interval_s=settings.router_poll_interval_s,
     )
+    inbox.flood_notice = OutboxFloodNotice(outbox)
     router = Router(
         sessions,
         inbox,
@@ -158,6 +168,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     app[ATTACHMENTS] = AttachmentFetchers()
     setup_channels(app, settings, inbox, outbox, metrics, app[ATTACHMENTS])
     setup_health(app)
+    setup_security_headers(app, settings)
     setup_console_api(app)
     setup_console_page(app)
     app.cleanup_ctx.append(_resources)
