@@ -23,7 +23,7 @@ from viberbot.api.viber_requests import EVENT_TYPE_TO_CLASS, create_request
 
 from adapters.phones import normalize_phone
 from adapters.viber.tracking import Tracking
-from bot.messages import Attachment, Contact, InboundKind, InboundMessage
+from bot.messages import Attachment, Contact, InboundKind, InboundMessage, clean_text
 
 CHANNEL = "viber"
 KNOWN_EVENTS = frozenset(EVENT_TYPE_TO_CLASS)
@@ -51,7 +51,7 @@ class ViberEvent:
 def _user_id(value: Any) -> str:
     if not isinstance(value, str) or not 0 < len(value) <= _MAX_ID:
         raise MalformedEvent("user id must be a non-empty string")
-    return value
+    return clean_text(value)
 
 
 def _token(value: Any) -> str:
@@ -67,7 +67,8 @@ def _text(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise MalformedEvent("text must be a string")
-    return value or None
+    # cleaned before the button and phone-request checks hash it (a lone surrogate cannot be)
+    return clean_text(value) or None
 
 
 def parse_event(data: dict[str, Any], tracking: Tracking) -> ViberEvent:
