@@ -4,8 +4,8 @@ in Debian's chromium: no serious or critical violation, CSP in force."""
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +16,8 @@ from playwright.async_api import ConsoleMessage, Page, expect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.app import create_app
-from bot.storage import utcnow
 from bot.settings import Settings
+from bot.storage import utcnow
 from tests.e2e.browser import LAPTOP, PHONE, chromium_page
 from tests.e2e.test_console_browser import _add_operator, _log_in
 from tests.handoff.api.conftest import seed_chat
