@@ -14,7 +14,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.inbox import Inbox
-from bot.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.messages import InboundKind, InboundMessage, OutboundMessage, clean_text
 from bot.metrics import Metrics
 from bot.outbox import Delivery
 from bot.transcript import history
@@ -153,7 +153,8 @@ def _inbound(chat_id: str, data: dict[str, Any]) -> InboundMessage | None:
     if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
         return None
     kind = data.get("type")
-    if kind == "message" and isinstance(data.get("text"), str) and data["text"].strip():
+    # blank once cleaned (spaces, control characters only): nothing for the bot to read
+    if kind == "message" and isinstance(data.get("text"), str) and clean_text(data["text"]).strip():
         return InboundMessage(
             channel=CHANNEL,
             chat_id=chat_id,

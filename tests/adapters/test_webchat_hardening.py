@@ -66,6 +66,11 @@ BAD_FRAMES: list[tuple[str, str, str]] = [
     ("unknown type", '{"type":"upload","id":"w3"}', "malformed"),
     ("blank text", '{"type":"message","id":"w4","text":"   "}', "malformed"),
     (
+        "only control characters",
+        '{"type":"message","id":"w5","text":"\\u0000\\u0007 "}',
+        "malformed",
+    ),
+    (
         "oversized",
         json.dumps({"type": "message", "id": "big", "text": "я" * 300_000}, ensure_ascii=False),
         "too_large",
