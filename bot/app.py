@@ -109,6 +109,9 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
         sessions,
         partial(wakeups.publish, "inbox") if wakeups else None,
         flood=create_flood_limiter(flood, redis),
+        on_dropped=lambda m: metrics.messages_dropped.labels(
+            channel=m.channel, reason="flood"
+        ).inc(),
     )
     if wakeups is not None:
         wakeups.subscribe("inbox", inbox.arrived)

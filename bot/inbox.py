@@ -35,12 +35,13 @@ class Inbox:
         *,
         flood: FloodLimiter | None = None,
         flood_notice: FloodNotice | None = None,
+        on_dropped: Callable[[InboundMessage], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._announce = announce
         self._flood = flood
         self.flood_notice = flood_notice
-        self.dropped = 0
+        self._on_dropped = on_dropped
         self.arrived = asyncio.Event()
 
     async def accept(self, message: InboundMessage) -> bool:
@@ -77,7 +78,8 @@ class Inbox:
             # Two deliveries of one update raced; the unique key kept exactly one.
             return False
         if not verdict.allowed:
-            self.dropped += 1
+            if self._on_dropped is not None:
+                self._on_dropped(message)
             return False
         self.arrived.set()
         if self._announce is not None:

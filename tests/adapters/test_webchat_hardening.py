@@ -148,6 +148,11 @@ async def test_flood_of_500_messages_in_3_seconds_queues_a_bounded_number_of_tur
     assert len(stored) == 500
     assert BURST <= turns <= BURST + elapsed + 1, (turns, elapsed)
     assert stored.count(ItemStatus.DROPPED) == 500 - turns
+    async with client.get("/metrics") as response:
+        dropped = (
+            f'gospom_messages_dropped_total{{channel="webchat",reason="flood"}} {500 - turns}.0'
+        )
+        assert dropped in await response.text()
     # the one notice reaches the open page when the outbox delivers it
     await client.app[OUTBOX].deliver_due()
     pushed = [f for f in await frames_until_quiet(socket) if f["type"] == "message"]
