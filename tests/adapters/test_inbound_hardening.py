@@ -159,12 +159,14 @@ async def test_viber_body_from_the_future_or_without_timestamp_is_refused(
 async def test_telegram_flood_is_acknowledged_but_only_the_allowance_becomes_turns(
     client: Client, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
+    started = time.monotonic()
     statuses = [await telegram(client, 100 + n, f"сообщение {n}") for n in range(30)]
+    elapsed = time.monotonic() - started
     assert set(statuses) == {200}  # Telegram must not re-send the dropped ones
     items = await inbox(sessions)
     pending = [i for i in items if i.status == ItemStatus.PENDING]
     dropped = [i for i in items if i.status == ItemStatus.DROPPED]
-    assert 5 <= len(pending) <= 8  # the burst, plus what refilled while the test ran
+    assert 5 <= len(pending) <= 5 + elapsed + 1  # the burst, plus what refilled meanwhile
     assert len(pending) + len(dropped) == 30
     assert len(await citizen_lines(sessions)) == 30  # dropped, yet kept for an operator
     assert len(await notices(sessions)) == 1
@@ -176,11 +178,13 @@ async def test_telegram_flood_is_acknowledged_but_only_the_allowance_becomes_tur
 async def test_viber_flood_is_acknowledged_but_only_the_allowance_becomes_turns(
     client: Client, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
+    started = time.monotonic()
     statuses = [await viber(client, viber_body(200 + n, f"сообщение {n}")) for n in range(30)]
+    elapsed = time.monotonic() - started
     assert set(statuses) == {200}
     items = await inbox(sessions)
     pending = [i for i in items if i.status == ItemStatus.PENDING]
-    assert 5 <= len(pending) <= 8
+    assert 5 <= len(pending) <= 5 + elapsed + 1
     assert len(items) == 30
     assert len(await notices(sessions)) == 1
 
