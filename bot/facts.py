@@ -44,25 +44,28 @@ def _digest(key: bytes, fields: dict[str, Any]) -> str:
     return hmac.new(key, canonical.encode("ascii"), hashlib.sha256).hexdigest()
 
 
-def sign_facts(
-    key: bytes,
-    *,
-    sender: str,
-    channel: str,
-    chat_id: str,
-    user_id: str,
-    message_id: str,
-    contact: dict[str, Any] | None,
-    issued_at: int,
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class TurnFacts:
+    """What the app knows of one turn: who sent it, where, and a phone share if the channel
+    reported one (`{"phone": ..., "verified": bool}`)."""
+
+    sender: str
+    channel: str
+    chat_id: str
+    user_id: str
+    message_id: str
+    contact: dict[str, Any] | None = None
+
+
+def sign_facts(key: bytes, facts: TurnFacts, issued_at: int) -> dict[str, Any]:
     """The turn's metadata for Rasa: the facts, the time they were issued and their HMAC."""
     fields: dict[str, Any] = {
-        "sender": sender,
-        "channel": channel,
-        "chat_id": chat_id,
-        "user_id": user_id,
-        "message_id": message_id,
-        "contact": contact,
+        "sender": facts.sender,
+        "channel": facts.channel,
+        "chat_id": facts.chat_id,
+        "user_id": facts.user_id,
+        "message_id": facts.message_id,
+        "contact": facts.contact,
         "issued_at": issued_at,
     }
     return {**fields, SIGNATURE: _digest(key, fields)}
@@ -114,24 +117,6 @@ class FactSigner:
         self._key = key
         self._clock = clock
 
-    def sign(
-        self,
-        *,
-        sender: str,
-        channel: str,
-        chat_id: str,
-        user_id: str,
-        message_id: str,
-        contact: dict[str, Any] | None,
-    ) -> dict[str, Any]:
+    def sign(self, facts: TurnFacts) -> dict[str, Any]:
         """The signed facts of one turn, issued now."""
-        return sign_facts(
-            self._key,
-            sender=sender,
-            channel=channel,
-            chat_id=chat_id,
-            user_id=user_id,
-            message_id=message_id,
-            contact=contact,
-            issued_at=int(self._clock()),
-        )
+        return sign_facts(self._key, facts, int(self._clock()))

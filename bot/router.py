@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.facts import FactSigner
+from bot.facts import FactSigner, TurnFacts
 from bot.inbox import Inbox
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.metrics import Metrics
@@ -58,12 +58,14 @@ def rasa_text(message: InboundMessage, max_chars: int) -> str:
 def rasa_metadata(message: InboundMessage, facts: FactSigner) -> dict[str, Any]:
     """The facts Rasa's actions may rely on, signed by the app; never set by the citizen."""
     metadata = facts.sign(
-        sender=message.conversation_id,
-        channel=message.channel,
-        chat_id=message.chat_id,
-        user_id=message.user_id,
-        message_id=rasa_message_id(message),
-        contact=message.contact.model_dump(mode="json") if message.contact else None,
+        TurnFacts(
+            sender=message.conversation_id,
+            channel=message.channel,
+            chat_id=message.chat_id,
+            user_id=message.user_id,
+            message_id=rasa_message_id(message),
+            contact=message.contact.model_dump(mode="json") if message.contact else None,
+        )
     )
     if message.attachment is not None:
         metadata["attachment"] = {"kind": message.attachment.kind}

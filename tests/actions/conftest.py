@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from actions.demo import DEMO_CITIZEN_PHONE, OTHER_CITIZEN_PHONE, load_demo
 from actions.identification import ActionIdentify
 from actions.vouching import FactCheck
-from bot.facts import sign_facts
+from bot.facts import TurnFacts, sign_facts
 from bot.storage import session_scope
 
 # Tuesday 10 March 2026, 12:00 in Moscow: the first working day after the 9 March holiday.
@@ -94,16 +94,15 @@ def vouched_metadata(sender_id: str, metadata: dict[str, Any] | None = None) -> 
     """The metadata the app sends for a turn of `sender_id` at NOW, signed with FACTS_KEY."""
     extra = dict(metadata or {})
     channel, _, chat = sender_id.partition(":")
-    signed = sign_facts(
-        FACTS_KEY,
+    facts = TurnFacts(
         sender=sender_id,
         channel=channel,
         chat_id=chat,
         user_id=chat,
         message_id=f"{sender_id}:1",
         contact=extra.pop("contact", None),
-        issued_at=int(NOW.timestamp()),
     )
+    signed = sign_facts(FACTS_KEY, facts, int(NOW.timestamp()))
     return {**extra, **signed}
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bot.facts import FactSigner, verify_facts
+from bot.facts import FactSigner, TurnFacts, verify_facts
 
 KEY = b"test-key"
 NOW = 1_800_000_000
@@ -15,14 +15,8 @@ CONTACT = {"phone": "+79990000001", "verified": True}
 
 
 def signed(contact: dict[str, Any] | None = CONTACT, at: int = NOW) -> dict[str, Any]:
-    return FactSigner(KEY, clock=lambda: at).sign(
-        sender=SENDER,
-        channel="telegram",
-        chat_id="42",
-        user_id="42",
-        message_id="telegram:42:7",
-        contact=contact,
-    )
+    facts = TurnFacts(SENDER, "telegram", "42", "42", "telegram:42:7", contact)
+    return FactSigner(KEY, clock=lambda: at).sign(facts)
 
 
 def check(metadata: Any, sender: str = SENDER, key: bytes = KEY, now: float = NOW) -> Any:

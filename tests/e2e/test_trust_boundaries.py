@@ -18,7 +18,7 @@ from sqlalchemy import select
 from actions import texts
 from actions.demo import DEMO_CITIZEN_PHONE
 from actions.store.models import MessengerBinding
-from bot.facts import FactSigner
+from bot.facts import FactSigner, TurnFacts
 from bot.rasa_client import RasaClient
 from bot.storage import create_engine, create_session_factory
 from tests.support import ACTION_SERVER_TOKEN, FACTS_SIGNING_KEY, RASA_TOKEN, RasaProcess
@@ -65,6 +65,15 @@ async def binding_of(database_url: str, sender: str) -> MessengerBinding | None:
         await engine.dispose()
 
 
+async def call_action(url: str, call: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """Post an action call with the (leaked) action-server token; status and JSON body."""
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{url}/webhook", params={"token": ACTION_SERVER_TOKEN}, json=call) as response,
+    ):
+        return response.status, await response.json()
+
+
 def texts_of(answer: dict[str, Any]) -> str:
     """Every text the action server or Rasa answered with, joined."""
     responses = answer.get("responses") or answer.get("messages") or []
@@ -101,16 +110,10 @@ async def test_a_leaked_action_token_with_a_forged_contact_binds_nothing(
     actions_url: str, demo_database: str
 ) -> None:
     sender = f"telegram:{uuid.uuid4().int % 10**9}"
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{actions_url}/webhook",
-            params={"token": ACTION_SERVER_TOKEN},
-            json=action_call("action_identify", sender, FORGED_CONTACT),
-        ) as response,
-    ):
-        assert response.status == 200
-        answer = await response.json()
+    status, answer = await call_action(
+        actions_url, action_call("action_identify", sender, FORGED_CONTACT)
+    )
+    assert status == 200
     assert texts.IDENTIFY_UNVERIFIED in texts_of(answer)
     assert await binding_of(demo_database, sender) is None
 
@@ -120,23 +123,11 @@ async def test_a_signature_for_another_chat_binds_nothing(
 ) -> None:
     """Facts copied from another chat's tracker (a replay) do not bind the attacker's chat."""
     victim, attacker = (f"telegram:{uuid.uuid4().int % 10**9}" for _ in range(2))
-    signed = FactSigner(FACTS_SIGNING_KEY.encode()).sign(
-        sender=victim,
-        channel="telegram",
-        chat_id=victim.split(":")[1],
-        user_id=victim.split(":")[1],
-        message_id=f"{victim}:1",
-        contact=FORGED_CONTACT["contact"],
-    )
-    async with (
-        aiohttp.ClientSession() as http,
-        http.post(
-            f"{actions_url}/webhook",
-            params={"token": ACTION_SERVER_TOKEN},
-            json=action_call("action_identify", attacker, signed),
-        ) as response,
-    ):
-        assert response.status == 200
+    chat = victim.split(":")[1]
+    facts = TurnFacts(victim, "telegram", chat, chat, f"{victim}:1", FORGED_CONTACT["contact"])
+    signed = FactSigner(FACTS_SIGNING_KEY.encode()).sign(facts)
+    status, _ = await call_action(actions_url, action_call("action_identify", attacker, signed))
+    assert status == 200
     assert await binding_of(demo_database, attacker) is None
 
 
@@ -161,14 +152,7 @@ async def test_the_apps_signed_share_through_rasa_binds_and_shows_the_appeals(
     signer = FactSigner(FACTS_SIGNING_KEY.encode(), clock=time.time)
 
     def facts(message_id: str, contact: dict[str, Any] | None = None) -> dict[str, Any]:
-        return signer.sign(
-            sender=sender,
-            channel="telegram",
-            chat_id=chat,
-            user_id=chat,
-            message_id=message_id,
-            contact=contact,
-        )
+        return signer.sign(TurnFacts(sender, "telegram", chat, chat, message_id, contact))
 
     async with aiohttp.ClientSession() as http:
         client = RasaClient(http, rasa.url, RASA_TOKEN, 30)
