@@ -44,7 +44,7 @@ async def open_socket(client: Client) -> Socket:
 async def still_serves(socket: Socket, client_id: str) -> None:
     """After whatever came before, the same socket takes a normal message."""
     await socket.send_json({"type": "message", "id": client_id, "text": "привет"})
-    assert await socket.receive_json(timeout=5) == {"type": "ack", "id": client_id}
+    assert await socket.receive_json(timeout=15) == {"type": "ack", "id": client_id}
 
 
 def nested(depth: int) -> str:
@@ -121,7 +121,7 @@ async def frames_until_quiet(socket: Socket) -> list[dict[str, Any]]:
     frames: list[dict[str, Any]] = []
     while True:
         try:
-            message = await socket.receive(timeout=1)
+            message = await socket.receive(timeout=3)
         except TimeoutError:
             return frames
         if message.type is not WSMsgType.TEXT:
@@ -139,10 +139,12 @@ async def test_flood_of_500_messages_in_3_seconds_queues_a_bounded_number_of_tur
     for n in range(500):
         await socket.send_json({"type": "message", "id": f"f{n}", "text": f"флуд {n}"})
         await asyncio.sleep(3 / 500)
-    frames = await frames_until_quiet(socket)
-    elapsed = time.monotonic() - started
-    acks = [f for f in frames if f["type"] == "ack"]
-    assert len(acks) == 500  # every message was taken (and kept), none is re-sent by the page
+    acks = 0
+    while acks < 500:  # every message is taken (and kept): the page re-sends none of them
+        frame = await socket.receive_json(timeout=30)
+        assert frame["type"] == "ack", frame  # the router is off: nothing else is said yet
+        acks += 1
+    elapsed = time.monotonic() - started  # the allowance refilled for as long as this took
     stored = await statuses(sessions)
     turns = stored.count(ItemStatus.PENDING)
     assert len(stored) == 500
