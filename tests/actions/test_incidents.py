@@ -12,13 +12,37 @@ from actions.access import ActionPasswordTicket
 from actions.demo import INCIDENT_SERVICE, MAINTENANCE_SERVICE
 from actions.incidents import ActionRegisterIncident, ActionServiceStatus
 from actions.store.models import SupportTicket
-from tests.actions.conftest import IVANOV_CHAT, STRANGER_CHAT, clock, make_tracker, run_action
+from tests.actions.conftest import (
+    IVANOV_CHAT,
+    STRANGER_CHAT,
+    clock,
+    make_tracker,
+    run_action,
+    slot_events,
+)
 
 
 async def service_status(sessions: async_sessionmaker[AsyncSession], service: str | None) -> str:
-    tracker = make_tracker(STRANGER_CHAT, intent="service_unavailable", slots={"service": service})
+    entities = [{"entity": "service", "value": service}] if service else []
+    tracker = make_tracker(STRANGER_CHAT, intent="service_unavailable", entities=entities)
     _, messages = await run_action(ActionServiceStatus(sessions, clock), tracker)
     return str(messages[0]["text"])
+
+
+async def test_a_service_from_an_earlier_topic_does_not_answer_a_new_failure(
+    demo: async_sessionmaker[AsyncSession],
+) -> None:
+    # «статус заявления на загранпаспорт» left `service` = passport (under maintenance); the
+    # next message «сайт выдает ошибку 502 при оплате госпошлины» names no service.
+    tracker = make_tracker(
+        STRANGER_CHAT,
+        intent="service_unavailable",
+        text="сайт госуслуг выдает ошибку 502 при оплате госпошлины",
+        slots={"service": MAINTENANCE_SERVICE},
+    )
+    events, messages = await run_action(ActionServiceStatus(demo, clock), tracker)
+    assert messages[0]["text"] == texts.SELF_HELP
+    assert slot_events(events) == {"service": None}
 
 
 async def test_known_incident_with_recovery_time(demo: async_sessionmaker[AsyncSession]) -> None:
