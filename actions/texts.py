@@ -34,8 +34,8 @@ BUTTON_CONNECT_OPERATOR: Final = "Соединить с оператором"
 # Shown in every channel, so it names no button: Telegram and Viber add their phone-share
 # button under it, the web chat (which has none) says where identification works.
 IDENTIFY_REQUEST: Final = (
-    "Статус заявления — персональные данные. Чтобы я мог его показать, нужно подтвердить "
-    "номер телефона, привязанный к учётной записи."
+    "Статус заявления — персональные данные. Чтобы я мог его показать, подтвердите, "
+    "пожалуйста, номер телефона, привязанный к учётной записи."
 )
 IDENTIFY_DONE: Final = (
     "Спасибо, {first_name}! Номер подтверждён, теперь я могу показать ваши заявления."
