@@ -44,8 +44,11 @@ IDENTIFY_UNVERIFIED: Final = (
     "Не удалось подтвердить, что это ваш номер. Пожалуйста, отправьте свой номер кнопкой "
     "«Поделиться номером», а не контакт из записной книжки."
 )
+# A typed «вот мой номер» reaches this from any channel, the web chat included, which has no
+# phone-share button: say where the button is rather than «press it».
 IDENTIFY_NO_CONTACT: Final = (
-    "Я не получил номер телефона. Нажмите, пожалуйста, кнопку «Поделиться номером»."
+    "Я не получил номер телефона. Его нужно отправить кнопкой «Поделиться номером» — она есть "
+    "в Telegram и Viber; в веб-чате подтвердить номер нельзя."
 )
 IDENTIFY_UNKNOWN_PHONE: Final = (
     "Учётная запись с этим номером не найдена. Проверьте, что номер привязан к вашему профилю "

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from actions.dialogue_content import load_dialogue_content
 from actions.login import ActionDetectLoginProblem
 from tests.actions.conftest import make_tracker, run_action, slot_events
 
@@ -47,3 +50,18 @@ async def test_a_problem_from_an_earlier_topic_does_not_answer_a_new_message() -
     )
     events, _ = await run_action(ActionDetectLoginProblem(), tracker)
     assert slot_events(events) == {"login_problem": None}
+
+
+def test_an_unknown_login_problem_in_the_content_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "dialogue.yml"
+    path.write_text("login_problems:\n  no_sms: [смс]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no_sms"):
+        load_dialogue_content(path)
+
+
+async def test_an_editors_new_phrase_works_without_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "dialogue.yml"
+    path.write_text("login_problems:\n  vpn:\n    - зарубежный сервер\n", encoding="utf-8")
+    tracker = make_tracker(intent="password_reset", text="захожу через зарубежные серверы")
+    events, _ = await run_action(ActionDetectLoginProblem(path), tracker)
+    assert slot_events(events) == {"login_problem": "vpn"}
