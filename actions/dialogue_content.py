@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,25 @@ def _load_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def _version(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
 def load_dialogue_content(path: Path = DIALOGUE_PATH) -> DialogueContent:
+    """The file's content; parsed again only when an editor changed it (mtime or size)."""
+    return _parse_dialogue_content(path, _version(path))
+
+
+def load_out_of_scope(path: Path = OUT_OF_SCOPE_PATH) -> OutOfScopeContent:
+    """The out-of-scope topics; parsed again only when an editor changed the file."""
+    return _parse_out_of_scope(path, _version(path))
+
+
+# Parsing (pure-Python YAML, every keyword lemmatised) costs a few hundred ms on a busy
+# machine: once per version of the file, not once per turn.
+@lru_cache(maxsize=8)
+def _parse_dialogue_content(path: Path, version: tuple[int, int]) -> DialogueContent:
     """Read and check the file; an unknown login problem is an editor's typo, refused loudly."""
     data = _load_yaml(path)
     problems = []
@@ -97,7 +116,8 @@ class OutOfScopeContent:
         return f"{self.intro}\n{route}\n{self.outro}"
 
 
-def load_out_of_scope(path: Path = OUT_OF_SCOPE_PATH) -> OutOfScopeContent:
+@lru_cache(maxsize=8)
+def _parse_out_of_scope(path: Path, version: tuple[int, int]) -> OutOfScopeContent:
     """Read and check the out-of-scope topics."""
     data = _load_yaml(path)
     topics = tuple(

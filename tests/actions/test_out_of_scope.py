@@ -53,7 +53,7 @@ async def test_no_known_topic_gets_the_general_route(text: str) -> None:
     assert CONTENT.default_route in messages[0]["text"]
 
 
-async def test_an_editors_new_topic_shows_without_a_restart(tmp_path: Path) -> None:
+async def test_an_editors_new_topic_and_its_edit_show_without_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "out_of_scope.yml"
     path.write_text(
         'intro: "Не могу."\noutro: "Оператор?"\ndefault_route: "Каталог."\n'
@@ -64,3 +64,7 @@ async def test_an_editors_new_topic_shows_without_a_restart(tmp_path: Path) -> N
     tracker = make_tracker(intent="out_of_scope", text="как получить охотничьи билеты")
     _, messages = await run_action(ActionOutOfScope(path), tracker)
     assert messages[0]["text"] == "Не могу.\nОхотничий билет: раздел «Охота».\nОператор?"
+    edited = path.read_text(encoding="utf-8").replace("«Охота»", "«Охота и рыбалка»")
+    path.write_text(edited, encoding="utf-8")
+    _, messages = await run_action(ActionOutOfScope(path), tracker)
+    assert "«Охота и рыбалка»" in messages[0]["text"]
