@@ -23,9 +23,9 @@ from actions.base import button
 from actions.dialogue_content import DIALOGUE_PATH, DialogueContent, load_dialogue_content
 
 FALLBACK_INTENT = "nlu_fallback"
-# Turns that leave the bot in doubt: the model's fallback, a message with no content
-# («ну это самое…»), and the citizen's «Другое» (none of the guesses).
-DOUBT_INTENTS = frozenset({FALLBACK_INTENT, "vague", "something_else"})
+# Turns that leave the bot in doubt: the model's fallback (a low or ambiguous top intent; a
+# message with no content, «ну это самое…», must land here — the NLU's job) and «Другое».
+DOUBT_INTENTS = frozenset({FALLBACK_INTENT, "something_else"})
 MAX_GUESSES = 3
 # Entities a guess carries on into its flow (the service, the appeal number, the login problem).
 CARRIED_ENTITIES = ("service", "appeal_number", "login_problem")

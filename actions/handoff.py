@@ -70,6 +70,8 @@ def handoff_reason(tracker: Tracker) -> str:
         return "fallback" if earlier and earlier[0] in DOUBT_INTENTS else "requested"
     if latest in DOUBT_INTENTS:
         return "fallback"
+    if latest == "affirm":  # «да» to the bot's offer of an operator
+        return "requested"
     return "escalation"
 
 

@@ -96,3 +96,9 @@ async def test_a_request_for_an_operator_connects_at_once(request_text: str) -> 
     tracker = make_tracker(intent="request_operator", text=request_text)
     _, messages = await run_action(ActionHandoff(), tracker)
     assert messages[0]["custom"]["handoff"]["reason"] == "requested"
+
+
+async def test_yes_to_the_offered_operator_is_a_request() -> None:
+    tracker = make_tracker(intent="affirm", text="да")
+    _, messages = await run_action(ActionHandoff(), tracker)
+    assert messages[0]["custom"]["handoff"]["reason"] == "requested"
