@@ -133,9 +133,9 @@ async def test_other_asks_to_rephrase_and_a_second_miss_offers_the_operator(
     assert "очеред" in joined(queued) or "оператор" in joined(queued)
 
 
-async def test_a_vague_message_is_a_doubt_not_a_confident_guess(
-    chat: Chat,
-) -> None:
+async def test_a_vague_message_is_a_doubt_not_a_confident_guess(chat: Chat) -> None:
+    """The doubt itself is the NLU's (the FallbackClassifier must not let «ну это самое…» through
+    as a confident intent); the dialogue then offers the guesses instead of asking a number."""
     socket, _ = chat
     frames = await say_all(socket, "ну это самое короче как его там")
     assert "номер заявления" not in joined(frames)
