@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.webchat import texts
 from bot.inbox import Inbox
 from bot.messages import InboundKind, InboundMessage, OutboundMessage, clean_text
 from bot.metrics import Metrics
@@ -31,12 +32,21 @@ MAX_FRAME_BYTES = 64 * 1024
 PROTOCOL_MAX_BYTES = 1024 * 1024
 
 
+def render_text(message: OutboundMessage) -> str | None:
+    """The message's text as the web chat shows it: a phone-share request, which only the
+    messengers can answer, says how to identify there instead of naming a missing button."""
+    if not message.request_contact:
+        return message.text
+    note = texts.text("identify_in_messenger")
+    return f"{message.text}\n\n{note}" if message.text else note
+
+
 def _frame(entry_id: int | None, author: str, message: OutboundMessage) -> dict[str, Any]:
     return {
         "type": "message",
         "id": entry_id,
         "author": author,
-        "text": message.text,
+        "text": render_text(message),
         "buttons": [b.model_dump() for b in message.buttons],
         "request_contact": message.request_contact,
     }

@@ -82,9 +82,7 @@
       if (data.id) shown.add(data.id);
       if (data.replay && data.author === "citizen" && connectAfter > 0) return;
       if (data.author !== "citizen") typing.hidden = true;
-      let text = data.text;
-      if (data.request_contact) text += "\n\nПодтвердить номер телефона можно в Telegram или Viber: там номер проверяет сам мессенджер.";
-      render(data.author, text, data.buttons, null);
+      render(data.author, data.text, data.buttons, null);
       if (data.id && data.id > lastSeen) lastSeen = data.id;
     }
   }
