@@ -11,9 +11,9 @@ from typing import Any
 from rasa_sdk import Action
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions.store.calendar import MOSCOW
 from actions.store.db import default_session_factory
 from bot.storage import session_scope, utcnow
+from workcalendar import MOSCOW
 
 Clock = Callable[[], datetime]
 
