@@ -12,14 +12,7 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from identifiers import (
-    format_snils,
-    is_mobile_shaped,
-    normalize_appeal_number,
-    normalize_phone,
-    normalize_snils,
-    snils_check_number,
-)
+import identifiers
 from nlu.entities import extract
 
 IDENTIFIER_ENTITIES = ("appeal_number", "snils", "phone")
@@ -29,11 +22,11 @@ LOOKUP = "/nonexistent"  # services are not identifiers: leave the lookup table 
 def rule_value(entity: str, text: str):
     """The value the shared rules give the text an entity was reported for."""
     if entity == "snils":
-        digits = normalize_snils(text)
-        return format_snils(digits) if digits else None
+        digits = identifiers.normalize_snils(text)
+        return identifiers.format_snils(digits) if digits else None
     if entity == "phone":
-        return normalize_phone(text)
-    return normalize_appeal_number(text)
+        return identifiers.normalize_phone(text)
+    return identifiers.normalize_appeal_number(text)
 
 
 def found(text: str) -> list[tuple[str, str]]:
@@ -135,7 +128,7 @@ def letter_codes(draw):
 def valid_snils(draw):
     if draw(st.booleans()):
         first_nine = f"{draw(st.integers(1_001_999, 999_999_999)):09d}"
-        check = snils_check_number(first_nine)
+        check = identifiers.snils_check_number(first_nine)
     else:  # issued before check numbers: any two last digits
         first_nine = f"{draw(st.integers(1, 1_001_998)):09d}"
         check = draw(st.integers(0, 99))
@@ -171,7 +164,7 @@ def foreign_phones(draw):
 @given(st.one_of(digit_appeal_numbers(), letter_codes()), tails)
 @example("AB-987654321", "")
 def test_every_spelling_of_an_appeal_number_is_found(written: str, tail: str) -> None:
-    value = normalize_appeal_number(written)
+    value = identifiers.normalize_appeal_number(written)
     assert value is not None, written
     assert found(f"статус заявления {written}{tail}") == [("appeal_number", value)]
 
@@ -187,20 +180,20 @@ def test_every_spelling_of_a_snils_is_found(digits: str, spelling: str, tail: st
         "nine and two": f"{a}{b}{c} {d}",
         "bare": digits,
     }[spelling]
-    assert normalize_snils(written) == digits
+    assert identifiers.normalize_snils(written) == digits
     got = found(f"мой снилс {written}{tail}")
-    if spelling in ("nine and two", "bare") and is_mobile_shaped(digits):
+    if spelling in ("nine and two", "bare") and identifiers.is_mobile_shaped(digits):
         # eleven digits shaped like a mobile, without the СНИЛС grouping: read as the phone
-        assert got == [("phone", normalize_phone(digits))]
+        assert got == [("phone", identifiers.normalize_phone(digits))]
     else:
-        assert got == [("snils", format_snils(digits))]
+        assert got == [("snils", identifiers.format_snils(digits))]
 
 
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(russian_phones(), foreign_phones()), tails)
 def test_every_spelling_of_a_phone_is_found(phone: tuple[str, str], tail: str) -> None:
     written, value = phone
-    assert normalize_phone(written) == value
+    assert identifiers.normalize_phone(written) == value
     assert found(f"мой номер {written}{tail}") == [("phone", value)]
 
 
@@ -208,4 +201,4 @@ def test_every_spelling_of_a_phone_is_found(phone: tuple[str, str], tail: str) -
 @given(st.text(alphabet="0123456789", min_size=9, max_size=9), tails)
 def test_a_mobile_without_prefix_is_found_after_a_word_about_phones(rest: str, tail: str) -> None:
     national = "9" + rest
-    assert found(f"телефон {national}{tail}") == [("phone", normalize_phone(national))]
+    assert found(f"телефон {national}{tail}") == [("phone", identifiers.normalize_phone(national))]
