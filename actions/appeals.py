@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions import texts
 from actions.base import StoreAction, button, latest_intent, moscow_time
 from actions.identification import ask_to_identify
-from actions.identity import normalize_appeal_number
 from actions.store import queries
 from actions.store.models import OPEN_STATUSES, Appeal, AppealStatus
+from identifiers import normalize_appeal_number
 
 
 def _operator_buttons() -> list[dict[str, Any]]:

@@ -12,12 +12,12 @@ from rasa_sdk import Action
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actions.store import queries
-from actions.store.calendar import MOSCOW
 from actions.store.db import default_session_factory
 from actions.store.models import Citizen
 from actions.vouching import FactCheck, default_fact_check
 from bot.facts import VouchedFacts
 from bot.storage import session_scope, utcnow
+from workcalendar import MOSCOW
 
 Clock = Callable[[], datetime]
 
@@ -69,10 +69,3 @@ def moscow_time(moment: datetime) -> str:
 def button(title: str, payload: str) -> dict[str, Any]:
     """A quick-reply button in Rasa's shape."""
     return {"title": title, "payload": payload}
-
-
-def latest_intent(tracker_message: dict[str, Any]) -> str | None:
-    """The intent name of a parsed user message, if any."""
-    intent = tracker_message.get("intent") or {}
-    name = intent.get("name")
-    return name if isinstance(name, str) else None
