@@ -69,3 +69,10 @@ def moscow_time(moment: datetime) -> str:
 def button(title: str, payload: str) -> dict[str, Any]:
     """A quick-reply button in Rasa's shape."""
     return {"title": title, "payload": payload}
+
+
+def latest_intent(tracker_message: dict[str, Any]) -> str | None:
+    """The intent name of a parsed user message, if any."""
+    intent = tracker_message.get("intent") or {}
+    name = intent.get("name")
+    return name if isinstance(name, str) else None
