@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
-from aiohttp import web
-
 from bot.app import create_app
+from bot.lifecycle import serve
 from bot.logging import configure_logging
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
+
+
+async def _run(settings: Settings) -> None:
+    app = await create_app(settings)  # inside the loop that runs it
+    await serve(app, settings.app_host, settings.app_port, settings.shutdown_grace_s)
 
 
 def main() -> None:
-    """Read settings, set up logging, serve until interrupted."""
+    """Read settings, set up logging, serve until SIGTERM/SIGINT, then drain and stop."""
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    log = logging.getLogger("bot")
-    app = create_app(settings)  # a coroutine: run_app awaits it inside its loop
-    log.info(
+    logging.getLogger("bot").info(
         "app starting",
         extra={"web_chat": f"http://localhost:{settings.app_port}/", "rasa": settings.rasa_url},
     )
-    web.run_app(app, host=settings.app_host, port=settings.app_port, print=None)
+    asyncio.run(_run(settings))
 
 
 if __name__ == "__main__":

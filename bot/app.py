@@ -19,8 +19,10 @@ from adapters.webchat import WebchatSender, setup_webchat
 from bot.attachments import AttachmentFetchers
 from bot.inbox import Inbox
 from bot.keys import ATTACHMENTS, INBOX, METRICS, OUTBOX, RASA, ROUTER, SESSIONS, SETTINGS
+from bot.lifecycle import LIFECYCLE, Lifecycle
 from bot.metrics import Metrics
 from bot.notifications import StatusNotifier
+from bot.outage import OutageLog, database_outage_middleware
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
 from bot.router import Router
@@ -70,8 +72,14 @@ async def _handoff_groups(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _workers(app: web.Application) -> AsyncIterator[None]:
-    """The router and the outbox dispatcher (and the Redis wake-up relay) run beside the server."""
+    """The router and the outbox dispatcher (and the Redis wake-up relay) run beside the server.
+
+    On the way out they are stopped before the HTTP sessions close (`_resources` is cleaned up
+    after this); `bot.lifecycle.drain` has normally let their work in flight finish already.
+    """
+    interval = app[SETTINGS].rasa_health_interval_s
     tasks = {
+        asyncio.create_task(app[RASA].monitor_forever(interval), name="rasa-health"),
         asyncio.create_task(app[ROUTER].run_forever(), name="router"),
         asyncio.create_task(app[OUTBOX].run_forever(), name="outbox"),
         asyncio.create_task(app[NOTIFIER].run_forever(), name="status-notifier"),
@@ -81,6 +89,9 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     if wakeups is not None:
         tasks.add(asyncio.create_task(wakeups.relay_forever(), name="wakeups"))
     yield
+    grace = app[SETTINGS].shutdown_grace_s
+    await app[ROUTER].shutdown(grace)  # no-ops when drain() ran
+    await app[OUTBOX].shutdown(grace)
     for task in tasks:
         task.cancel()
     for task in tasks:
@@ -88,15 +99,28 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
             await task
 
 
+def rasa_urls(settings: Settings) -> list[str]:
+    """Every Rasa server the app spreads turns over: RASA_URLS, else RASA_URL."""
+    urls = [url.strip() for url in settings.rasa_urls.split(",") if url.strip()]
+    return urls or [settings.rasa_url]
+
+
 async def create_app(settings: Settings, *, run_workers: bool = True) -> web.Application:
     """Build the whole app (inside the loop that will run it); nothing connects until it starts."""
-    app = web.Application(client_max_size=settings.max_inbound_bytes)
+    app = web.Application(
+        client_max_size=settings.max_inbound_bytes,
+        middlewares=[database_outage_middleware(OutageLog("webhooks", log))],
+    )
     engine = create_engine(settings.database_url)
     sessions = create_session_factory(engine)
     metrics = Metrics()
     http = aiohttp.ClientSession()
     rasa = RasaClient(
-        http, settings.rasa_url, settings.rasa_token.get_secret_value(), settings.rasa_timeout_s
+        http,
+        rasa_urls(settings),
+        settings.rasa_token.get_secret_value(),
+        settings.rasa_timeout_s,
+        action_server_url=settings.action_server_url,
     )
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     wakeups = RedisWakeups(redis) if redis is not None else None
@@ -138,6 +162,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     )
     router.held_message_handler = handoff.on_citizen_message
     app[SETTINGS] = settings
+    app[LIFECYCLE] = Lifecycle()
     app[ENGINE] = engine
     app[HTTP] = http
     app[SESSIONS] = sessions

@@ -1,8 +1,11 @@
 """Router: takes inbox items in order, one turn at a time per conversation, even across instances.
 
-A conversation is leased (conditional UPDATE on its row) by one worker; the lease expires, so a
-crashed instance never blocks a chat. Rasa being unavailable leaves the item pending with backoff
-and tells the citizen once that the assistant is busy.
+A conversation is leased (conditional UPDATE on its row) by one worker. The lease is short and
+renewed by a heartbeat while the worker runs, so a crashed instance blocks its chats only until
+the lease runs out (seconds), never while a long turn is still being worked on. Rasa being
+unavailable (or a custom action of the turn that could not run) leaves the item pending with
+backoff and tells the citizen once that the assistant is busy. `shutdown` stops taking work,
+lets the turns in flight finish and hands the leases back before the HTTP sessions close.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from bot.inbox import Inbox
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.metrics import Metrics
 from bot.models import Conversation, ConversationState, InboxItem, ItemStatus
+from bot.outage import OutageLog
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient, RasaTurn, RasaUnavailable
 from bot.storage import session_scope, utcnow
@@ -95,27 +99,61 @@ class Router:
         self._active: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._rasa_watch: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self._database = OutageLog("router", log)
         self.custom_handlers: dict[str, CustomPayloadHandler] = {}
         self.held_message_handler: HeldMessageHandler | None = None
 
     async def run_forever(self) -> None:
-        """Wake on new inbox items or every poll interval; never dies on one bad conversation."""
-        try:
-            while True:
-                try:
-                    await self.dispatch_due()
-                except Exception:
-                    self._metrics.errors.labels(component="router").inc()
+        """Wake on new inbox items or every poll interval; never dies on one bad conversation.
+
+        Returns once `shutdown` has begun (it waits for the conversations in flight itself).
+        """
+        while not self._stopping.is_set():
+            try:
+                await self.dispatch_due()
+                self._database.recovered()
+            except Exception as exc:
+                self._metrics.errors.labels(component="router").inc()
+                if not self._database.absorb(exc):
                     log.exception("router pass failed")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._inbox.arrived.wait(), timeout=self._poll)
-                self._inbox.arrived.clear()
-        finally:
-            if self._rasa_watch is not None:
-                self._rasa_watch.cancel()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._inbox.arrived.wait(), timeout=self._poll)
+            self._inbox.arrived.clear()
+
+    async def shutdown(self, grace_s: float) -> None:
+        """Stop taking conversations, let the turns in flight finish (up to `grace_s`), then hand
+        back every lease this instance holds so another instance takes its chats at once."""
+        self._stopping.set()
+        self._inbox.arrived.set()
+        if self._tasks:
+            _, late = await asyncio.wait(list(self._tasks), timeout=grace_s)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late)
+                log.warning(
+                    "turns still running at shutdown were handed back", extra={"count": len(late)}
+                )
+        if self._rasa_watch is not None:
+            self._rasa_watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._rasa_watch
+        try:
+            async with session_scope(self._sessions) as session:
+                await session.execute(
+                    update(Conversation)
+                    .where(Conversation.lease_owner == self._instance)
+                    .values(lease_owner=None, lease_until=None)
+                )
+        except Exception as exc:
+            if not self._database.absorb(exc):  # else the leases simply run out
+                raise
 
     async def dispatch_due(self) -> None:
         """Start a worker for each conversation that has a due item and no worker yet."""
+        if self._stopping.is_set():
+            return
         now = utcnow()
         async with self._sessions() as session:
             rows = await session.scalars(
@@ -140,16 +178,21 @@ class Router:
     async def _work(self, conversation_id: str) -> None:
         try:
             async with self._slots:
-                if not await self._claim(conversation_id):
+                if self._stopping.is_set() or not await self._claim(conversation_id):
                     return
+                heartbeat = asyncio.create_task(self._keep_lease(conversation_id))
                 try:
-                    while await self._process_next(conversation_id):
+                    while not self._stopping.is_set() and await self._process_next(conversation_id):
                         pass
                 finally:
+                    heartbeat.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await heartbeat
                     await self._release(conversation_id)
-        except Exception:
+        except Exception as exc:
             self._metrics.errors.labels(component="router").inc()
-            log.exception("conversation worker failed")
+            if not self._database.absorb(exc):  # an outage: the item stays pending
+                log.exception("conversation worker failed")
         finally:
             self._active.discard(conversation_id)
 
@@ -169,6 +212,32 @@ class Router:
                 .values(lease_owner=self._instance, lease_until=now + self._lease)
             )
             return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def _keep_lease(self, conversation_id: str) -> None:
+        """Renew the lease every third of its length while the worker runs: a short lease that
+        a live worker never loses, and a dead instance's runs out within seconds."""
+        every = self._lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(every)
+            try:
+                async with session_scope(self._sessions) as session:
+                    result = await session.execute(
+                        update(Conversation)
+                        .where(
+                            Conversation.id == conversation_id,
+                            Conversation.lease_owner == self._instance,
+                        )
+                        .values(lease_until=utcnow() + self._lease)
+                    )
+                if getattr(result, "rowcount", 0) != 1:
+                    # Taken over after this instance stalled past its lease: the other worker
+                    # owns the chat now; Rasa's message ids and the outbox's dedupe keys keep the
+                    # turn from being answered twice.
+                    log.warning("conversation lease lost", extra={"conversation": conversation_id})
+                    return
+            except Exception as exc:
+                if not self._database.absorb(exc):
+                    raise
 
     async def _release(self, conversation_id: str) -> None:
         async with session_scope(self._sessions) as session:
@@ -310,13 +379,21 @@ class Router:
     async def _retry_when_rasa_is_back(self) -> None:
         """While turns wait for Rasa, ask it every poll interval whether it is back; the moment it
         is, every postponed turn is due — the citizen does not wait out an exponential backoff
-        that outlasted the outage. Gives up after the longest backoff (which then applies)."""
+        that outlasted the outage. Gives up after the longest backoff (which then applies).
+
+        Only an outage seen here ends this way: when Rasa and the action server look ready
+        although the turn failed (e.g. an action answering 5xx while its database starts), the
+        backoff applies, or the turn would be retried in a tight loop."""
         give_up = time.monotonic() + self._backoff_max
+        seen_down = False
         try:
             while not await self._rasa.is_ready():
-                if time.monotonic() >= give_up:
+                seen_down = True
+                if time.monotonic() >= give_up or self._stopping.is_set():
                     return
                 await asyncio.sleep(self._poll)
+            if not seen_down:
+                return
             now = utcnow()
             async with session_scope(self._sessions) as session:
                 await session.execute(
@@ -328,7 +405,8 @@ class Router:
                     )
                     .values(next_attempt_at=now)
                 )
-        except Exception:
-            log.exception("watching for rasa failed; postponed turns keep their backoff")
+        except Exception as exc:
+            if not self._database.absorb(exc):
+                log.exception("watching for rasa failed; postponed turns keep their backoff")
             return
         self._inbox.arrived.set()
