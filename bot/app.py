@@ -15,6 +15,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.channels import setup_channels
+from adapters.ratelimit import LocalBuckets, RedisBuckets, SendRateLimiter
+from adapters.telegram import TelegramSender
+from adapters.viber.sender import ViberSender
 from adapters.webchat import WebchatSender, setup_webchat
 from bot.attachments import AttachmentFetchers
 from bot.inbox import Inbox
@@ -97,6 +100,22 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+def _limit_sending(outbox: Outbox, settings: Settings, redis: Redis | None) -> None:
+    """Give the messenger senders their rate limits; with Redis one budget for all instances."""
+    buckets = RedisBuckets(redis) if redis is not None else LocalBuckets()
+    limits = {"telegram": settings.telegram_per_s, "viber": settings.viber_per_s}
+    for channel, per_second in limits.items():
+        sender = outbox.senders.get(channel)
+        if isinstance(sender, TelegramSender | ViberSender):
+            sender.limiter = SendRateLimiter(
+                channel=channel,
+                chat_burst=settings.chat_burst,
+                chat_per_s=settings.chat_per_s,
+                per_second=per_second,
+                buckets=buckets,
+            )
 
 
 def rasa_urls(settings: Settings) -> list[str]:
@@ -182,6 +201,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     setup_webchat(app, inbox, webchat, sessions, metrics, settings.webchat_allowed_origins)
     app[ATTACHMENTS] = AttachmentFetchers()
     setup_channels(app, settings, inbox, outbox, metrics, app[ATTACHMENTS])
+    _limit_sending(outbox, settings, redis)
     setup_health(app)
     setup_console_api(app)
     setup_console_page(app)

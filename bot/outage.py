@@ -28,22 +28,24 @@ _OUTAGE_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+# SQLSTATEs of a server that is not answering now: connection exceptions (class 08), operator
+# intervention (57P01 admin shutdown, 57P02 crash shutdown, 57P03 starting up), too many
+# connections (53300), a database closed to connections (55000, ALLOW_CONNECTIONS false).
+_OUTAGE_SQLSTATES = ("08", "57P", "53300", "55000")
+
+
 def is_database_outage(error: BaseException) -> bool:
     """True for connection-level failures (refused, reset, the server starting or shutting
     down), False for errors of the statement itself (constraints, syntax)."""
-    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
-        return True
+    if isinstance(error, sa_exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        if isinstance(sqlstate, str):
+            return sqlstate.startswith(_OUTAGE_SQLSTATES)
     if isinstance(error, sa_exc.IntegrityError | sa_exc.ProgrammingError | sa_exc.DataError):
         return False
-    if isinstance(error, _OUTAGE_ERRORS):
-        return True
-    # asyncpg's "the database system is starting up" / "terminating connection" arrive as a
-    # plain DBAPIError whose cause is one of asyncpg's connection errors
-    cause = error.__cause__ or getattr(error, "orig", None)
-    name = type(cause).__name__ if cause is not None else ""
-    return isinstance(error, sa_exc.DBAPIError) and (
-        "Connection" in name or "CannotConnectNow" in name or "AdminShutdown" in name
-    )
+    return isinstance(error, _OUTAGE_ERRORS)
 
 
 class OutageLog:
