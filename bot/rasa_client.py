@@ -42,10 +42,11 @@ class RasaTurn:
 
 @dataclass
 class RasaInstance:
-    """One Rasa server and whether it is in the rotation."""
+    """One Rasa server, whether it is in the rotation, and how many turns it answered."""
 
     url: str
     up: bool = True
+    answered: int = 0
 
 
 class _InstanceDown(Exception):
@@ -187,9 +188,12 @@ class RasaClient:
         headers = {"Authorization": f"Bearer {self._token}"}
         for instance in self._candidates():
             try:
-                return await self._post_to(instance, path, payload, headers)
+                body = await self._post_to(instance, path, payload, headers)
             except _InstanceDown as exc:
                 self._take_out(instance, str(exc))
+                continue
+            instance.answered += 1
+            return body
         raise RasaUnavailable("no rasa instance answered")
 
     async def _post_to(

@@ -180,14 +180,14 @@ class Router:
             async with self._slots:
                 if self._stopping.is_set() or not await self._claim(conversation_id):
                     return
-                heartbeat = asyncio.create_task(self._keep_lease(conversation_id))
+                done = asyncio.Event()
+                heartbeat = asyncio.create_task(self._keep_lease(conversation_id, done))
                 try:
                     while not self._stopping.is_set() and await self._process_next(conversation_id):
                         pass
                 finally:
-                    heartbeat.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await heartbeat
+                    done.set()  # not cancel(): a renewal being written finishes cleanly
+                    await heartbeat
                     await self._release(conversation_id)
         except Exception as exc:
             self._metrics.errors.labels(component="router").inc()
@@ -213,12 +213,15 @@ class Router:
             )
             return bool(getattr(result, "rowcount", 0) == 1)
 
-    async def _keep_lease(self, conversation_id: str) -> None:
-        """Renew the lease every third of its length while the worker runs: a short lease that
-        a live worker never loses, and a dead instance's runs out within seconds."""
+    async def _keep_lease(self, conversation_id: str, done: asyncio.Event) -> None:
+        """Renew the lease every third of its length until `done`: a short lease that a live
+        worker never loses, and a dead instance's runs out within seconds."""
         every = self._lease.total_seconds() / 3
         while True:
-            await asyncio.sleep(every)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), every)
+            if done.is_set():
+                return
             try:
                 async with session_scope(self._sessions) as session:
                     result = await session.execute(

@@ -65,10 +65,16 @@ class RasaStandIn:
         )
 
 
-async def _serve(stand_in: RasaStandIn) -> TestServer:
+async def _health(_: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})  # the action server's /health
+
+
+async def serve_stand_in(stand_in: RasaStandIn) -> TestServer:
+    """A loopback server speaking Rasa's app channel (and the action server's /health)."""
     app = web.Application()
     app.router.add_post("/webhooks/app/webhook", stand_in.webhook)
     app.router.add_get("/status", stand_in.status)
+    app.router.add_get("/health", _health)
     server = TestServer(app)
     await server.start_server()
     return server
@@ -77,7 +83,7 @@ async def _serve(stand_in: RasaStandIn) -> TestServer:
 @pytest.fixture
 async def two_rasas() -> AsyncIterator[list[tuple[RasaStandIn, str]]]:
     stand_ins = [RasaStandIn("a"), RasaStandIn("b")]
-    servers = [await _serve(s) for s in stand_ins]
+    servers = [await serve_stand_in(s) for s in stand_ins]
     urls = [str(server.make_url("")).rstrip("/") for server in servers]
     yield list(zip(stand_ins, urls, strict=True))
     for server in servers:
