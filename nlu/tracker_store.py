@@ -21,7 +21,7 @@ from typing import Any, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.agent import Agent
-from rasa.core.tracker_store import FailSafeTrackerStore, SQLTrackerStore
+from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore, SQLTrackerStore
 
 logger = logging.getLogger(__name__)
 
@@ -65,3 +65,6 @@ def make_strict(agent: Optional[Agent]) -> None:
         # Rasa 3.6.21 (pinned) calls this hook in the except block before falling back, and
         # offers no public way to set it once the agent exists.
         store._on_tracker_store_error = _reraise
+        if isinstance(store._tracker_store, InMemoryTrackerStore):
+            # e.g. a tracker store `type` Rasa could not import: it says so only in a warning
+            logger.error("Rasa keeps conversations in memory only: check endpoints' tracker_store")
