@@ -18,10 +18,11 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.inbox import Inbox
+from bot.leases import ConversationLeases
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.metrics import Metrics
 from bot.models import Conversation, ConversationState, InboxItem, ItemStatus
@@ -90,8 +91,6 @@ class Router:
         self._outbox = outbox
         self._rasa = rasa
         self._metrics = metrics
-        self._instance = instance
-        self._lease = timedelta(seconds=lease_s)
         self._poll = poll_interval_s
         self._backoff_max = backoff_max_s
         self._max_text = max_text_chars
@@ -101,6 +100,9 @@ class Router:
         self._rasa_watch: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._database = OutageLog("router", log)
+        self._leases = ConversationLeases(
+            sessions, instance=instance, lease_s=lease_s, database=self._database
+        )
         self.custom_handlers: dict[str, CustomPayloadHandler] = {}
         self.held_message_handler: HeldMessageHandler | None = None
 
@@ -139,16 +141,7 @@ class Router:
             self._rasa_watch.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._rasa_watch
-        try:
-            async with session_scope(self._sessions) as session:
-                await session.execute(
-                    update(Conversation)
-                    .where(Conversation.lease_owner == self._instance)
-                    .values(lease_owner=None, lease_until=None)
-                )
-        except Exception as exc:
-            if not self._database.absorb(exc):  # else the leases simply run out
-                raise
+        await self._leases.release_all()
 
     async def dispatch_due(self) -> None:
         """Start a worker for each conversation that has a due item and no worker yet."""
@@ -178,80 +171,18 @@ class Router:
     async def _work(self, conversation_id: str) -> None:
         try:
             async with self._slots:
-                if self._stopping.is_set() or not await self._claim(conversation_id):
+                if self._stopping.is_set():
                     return
-                done = asyncio.Event()
-                heartbeat = asyncio.create_task(self._keep_lease(conversation_id, done))
-                try:
-                    while not self._stopping.is_set() and await self._process_next(conversation_id):
-                        pass
-                finally:
-                    done.set()  # not cancel(): a renewal being written finishes cleanly
-                    await heartbeat
-                    await self._release(conversation_id)
+                async with self._leases.held(conversation_id) as mine:
+                    while mine and not self._stopping.is_set():
+                        if not await self._process_next(conversation_id):
+                            break
         except Exception as exc:
             self._metrics.errors.labels(component="router").inc()
             if not self._database.absorb(exc):  # an outage: the item stays pending
                 log.exception("conversation worker failed")
         finally:
             self._active.discard(conversation_id)
-
-    async def _claim(self, conversation_id: str) -> bool:
-        now = utcnow()
-        async with session_scope(self._sessions) as session:
-            result = await session.execute(
-                update(Conversation)
-                .where(
-                    Conversation.id == conversation_id,
-                    or_(
-                        Conversation.lease_until.is_(None),
-                        Conversation.lease_until < now,
-                        Conversation.lease_owner == self._instance,
-                    ),
-                )
-                .values(lease_owner=self._instance, lease_until=now + self._lease)
-            )
-            return bool(getattr(result, "rowcount", 0) == 1)
-
-    async def _keep_lease(self, conversation_id: str, done: asyncio.Event) -> None:
-        """Renew the lease every third of its length until `done`: a short lease that a live
-        worker never loses, and a dead instance's runs out within seconds."""
-        every = self._lease.total_seconds() / 3
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(done.wait(), every)
-            if done.is_set():
-                return
-            try:
-                async with session_scope(self._sessions) as session:
-                    result = await session.execute(
-                        update(Conversation)
-                        .where(
-                            Conversation.id == conversation_id,
-                            Conversation.lease_owner == self._instance,
-                        )
-                        .values(lease_until=utcnow() + self._lease)
-                    )
-                if getattr(result, "rowcount", 0) != 1:
-                    # Taken over after this instance stalled past its lease: the other worker
-                    # owns the chat now; Rasa's message ids and the outbox's dedupe keys keep the
-                    # turn from being answered twice.
-                    log.warning("conversation lease lost", extra={"conversation": conversation_id})
-                    return
-            except Exception as exc:
-                if not self._database.absorb(exc):
-                    raise
-
-    async def _release(self, conversation_id: str) -> None:
-        async with session_scope(self._sessions) as session:
-            await session.execute(
-                update(Conversation)
-                .where(
-                    Conversation.id == conversation_id,
-                    Conversation.lease_owner == self._instance,
-                )
-                .values(lease_owner=None, lease_until=None)
-            )
 
     async def _process_next(self, conversation_id: str) -> bool:
         """Handle the oldest pending item; False when none is due (or it must wait)."""
