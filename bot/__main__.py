@@ -8,7 +8,7 @@ import logging
 from bot.app import create_app
 from bot.lifecycle import serve
 from bot.logging import configure_logging
-from bot.settings import Settings, load_settings
+from bot.settings import Settings, load_settings, production_problems
 
 
 async def _run(settings: Settings) -> None:
@@ -20,7 +20,13 @@ def main() -> None:
     """Read settings, set up logging, serve until SIGTERM/SIGINT, then drain and stop."""
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
-    logging.getLogger("bot").info(
+    log = logging.getLogger("bot")
+    problems = production_problems(settings)
+    if problems:
+        for problem in problems:
+            log.critical("refusing to start: %s", problem)
+        raise SystemExit(2)
+    log.info(
         "app starting",
         extra={"web_chat": f"http://localhost:{settings.app_port}/", "rasa": settings.rasa_url},
     )

@@ -35,9 +35,11 @@ from bot.storage import create_engine, create_session_factory, session_scope, ut
 from bot.texts import text
 from tests.e2e.webchat_client import is_bot, open_chat, read_until, say
 from tests.support import (
+    ACTION_SERVER_TOKEN,
     PG_ADMIN_DSN,
     RASA_TOKEN,
     ROOT,
+    TEST_SECRETS,
     RasaProcess,
     create_postgres_database,
     drop_postgres_database,
@@ -62,7 +64,9 @@ class ActionServer:
 
     def start(self) -> None:
         """Start and wait until `/health` answers."""
-        env = dict(os.environ, PYTHONPATH=str(ROOT), DATABASE_URL=self._database_url)
+        env = dict(
+            os.environ, **TEST_SECRETS, PYTHONPATH=str(ROOT), DATABASE_URL=self._database_url
+        )
         with self._log_path.open("ab") as log_file:
             self._process = subprocess.Popen(
                 [str(ROOT / ".venv/bin/python"), "-m", "actions.server", "--port", str(self.port)],
@@ -84,7 +88,7 @@ class ActionServer:
 def _production_endpoints(action_url: str, tracker_db: str, lock_prefix: str) -> str:
     """endpoints.production.yml with this test's values."""
     return (
-        f'action_endpoint:\n  url: "{action_url}/webhook"\n'
+        f'action_endpoint:\n  url: "{action_url}/webhook"\n  token: "{ACTION_SERVER_TOKEN}"\n'
         "tracker_store:\n  type: nlu.tracker_store.StrictSQLTrackerStore\n"
         "  dialect: postgresql\n  url: 127.0.0.1\n  port: 5432\n"
         f"  db: {tracker_db}\n  username: postgres\n  connect_timeout_s: 30\n"
