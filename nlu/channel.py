@@ -93,15 +93,16 @@ class AppInput(InputChannel):
                 result = await turn.run_turn(agent, message)
             except turn.ActionUnavailable as exc:
                 logger.warning(
-                    "custom action could not run: turn not saved, the app retries it",
-                    extra={"action": exc.action, "reason": exc.reason},
+                    "custom action %s could not run (%s): turn not saved, the app retries it",
+                    exc.action,
+                    exc.reason,
                 )
                 return _unavailable("action_server", f"custom action {exc.action} could not run")
             except STORE_ERRORS as exc:
                 # the tracker store's database or the Redis lock store: the turn was not saved
                 logger.warning(
-                    "tracker or lock store unavailable: turn not saved, the app retries it",
-                    extra={"reason": type(exc).__name__},
+                    "tracker or lock store unavailable (%s): turn not saved, the app retries it",
+                    type(exc).__name__,
                 )
                 return _unavailable("tracker_store", "tracker or lock store unavailable")
             return response.json(_answer(result.messages, result.parse))

@@ -48,8 +48,8 @@ class StrictSQLTrackerStore(SQLTrackerStore):
                         f"tracker store database unreachable for {connect_timeout_s} s"
                     ) from error
                 logger.warning(
-                    "tracker store database not reachable yet; waiting",
-                    extra={"reason": type(error).__name__},
+                    "tracker store database not reachable yet (%s); waiting",
+                    type(error).__name__,
                 )
                 time.sleep(2)
 
