@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
-from aiohttp import web
-
 from bot.app import create_app
+from bot.lifecycle import serve
 from bot.logging import configure_logging
-from bot.settings import load_settings, production_problems
+from bot.settings import Settings, load_settings, production_problems
+
+
+async def _run(settings: Settings) -> None:
+    app = await create_app(settings)  # inside the loop that runs it
+    await serve(app, settings.app_host, settings.app_port, settings.shutdown_grace_s)
 
 
 def main() -> None:
-    """Read settings, set up logging, serve until interrupted."""
+    """Read settings, set up logging, serve until SIGTERM/SIGINT, then drain and stop."""
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     log = logging.getLogger("bot")
@@ -21,12 +26,11 @@ def main() -> None:
         for problem in problems:
             log.critical("refusing to start: %s", problem)
         raise SystemExit(2)
-    app = create_app(settings)  # a coroutine: run_app awaits it inside its loop
     log.info(
         "app starting",
         extra={"web_chat": f"http://localhost:{settings.app_port}/", "rasa": settings.rasa_url},
     )
-    web.run_app(app, host=settings.app_host, port=settings.app_port, print=None)
+    asyncio.run(_run(settings))
 
 
 if __name__ == "__main__":

@@ -15,14 +15,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.channels import setup_channels
+from adapters.ratelimit import LocalBuckets, RedisBuckets, SendRateLimiter
+from adapters.telegram import TelegramSender
+from adapters.viber.sender import ViberSender
 from adapters.webchat import WebchatSender, setup_webchat
 from bot.attachments import AttachmentFetchers
 from bot.facts import FactSigner
 from bot.flood import FloodPolicy, OutboxFloodNotice, create_flood_limiter
 from bot.inbox import Inbox
 from bot.keys import ATTACHMENTS, INBOX, METRICS, OUTBOX, RASA, ROUTER, SESSIONS, SETTINGS
+from bot.lifecycle import LIFECYCLE, Lifecycle
 from bot.metrics import Metrics
 from bot.notifications import StatusNotifier
+from bot.outage import OutageLog, database_outage_middleware
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
 from bot.router import Router
@@ -73,8 +78,14 @@ async def _handoff_groups(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _workers(app: web.Application) -> AsyncIterator[None]:
-    """The router and the outbox dispatcher (and the Redis wake-up relay) run beside the server."""
+    """The router and the outbox dispatcher (and the Redis wake-up relay) run beside the server.
+
+    On the way out they are stopped before the HTTP sessions close (`_resources` is cleaned up
+    after this); `bot.lifecycle.drain` has normally let their work in flight finish already.
+    """
+    interval = app[SETTINGS].rasa_health_interval_s
     tasks = {
+        asyncio.create_task(app[RASA].monitor_forever(interval), name="rasa-health"),
         asyncio.create_task(app[ROUTER].run_forever(), name="router"),
         asyncio.create_task(app[OUTBOX].run_forever(), name="outbox"),
         asyncio.create_task(app[NOTIFIER].run_forever(), name="status-notifier"),
@@ -84,6 +95,9 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
     if wakeups is not None:
         tasks.add(asyncio.create_task(wakeups.relay_forever(), name="wakeups"))
     yield
+    grace = app[SETTINGS].shutdown_grace_s
+    await app[ROUTER].shutdown(grace)  # no-ops when drain() ran
+    await app[OUTBOX].shutdown(grace)
     for task in tasks:
         task.cancel()
     for task in tasks:
@@ -91,15 +105,44 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
             await task
 
 
+def _limit_sending(outbox: Outbox, settings: Settings, redis: Redis | None) -> None:
+    """Give the messenger senders their rate limits; with Redis one budget for all instances."""
+    buckets = RedisBuckets(redis) if redis is not None else LocalBuckets()
+    limits = {"telegram": settings.telegram_per_s, "viber": settings.viber_per_s}
+    for channel, per_second in limits.items():
+        sender = outbox.senders.get(channel)
+        if isinstance(sender, TelegramSender | ViberSender):
+            sender.limiter = SendRateLimiter(
+                channel=channel,
+                chat_burst=settings.chat_burst,
+                chat_per_s=settings.chat_per_s,
+                per_second=per_second,
+                buckets=buckets,
+            )
+
+
+def rasa_urls(settings: Settings) -> list[str]:
+    """Every Rasa server the app spreads turns over: RASA_URLS, else RASA_URL."""
+    urls = [url.strip() for url in settings.rasa_urls.split(",") if url.strip()]
+    return urls or [settings.rasa_url]
+
+
 async def create_app(settings: Settings, *, run_workers: bool = True) -> web.Application:
     """Build the whole app (inside the loop that will run it); nothing connects until it starts."""
-    app = web.Application(client_max_size=settings.max_inbound_bytes)
+    app = web.Application(
+        client_max_size=settings.max_inbound_bytes,
+        middlewares=[database_outage_middleware(OutageLog("webhooks", log))],
+    )
     engine = create_engine(settings.database_url)
     sessions = create_session_factory(engine)
     metrics = Metrics()
     http = aiohttp.ClientSession()
     rasa = RasaClient(
-        http, settings.rasa_url, settings.rasa_token.get_secret_value(), settings.rasa_timeout_s
+        http,
+        rasa_urls(settings),
+        settings.rasa_token.get_secret_value(),
+        settings.rasa_timeout_s,
+        action_server_url=settings.action_server_url,
     )
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     wakeups = RedisWakeups(redis) if redis is not None else None
@@ -153,6 +196,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     )
     router.held_message_handler = handoff.on_citizen_message
     app[SETTINGS] = settings
+    app[LIFECYCLE] = Lifecycle()
     app[ENGINE] = engine
     app[HTTP] = http
     app[SESSIONS] = sessions
@@ -172,6 +216,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     setup_webchat(app, inbox, webchat, sessions, metrics, settings.webchat_allowed_origins)
     app[ATTACHMENTS] = AttachmentFetchers()
     setup_channels(app, settings, inbox, outbox, metrics, app[ATTACHMENTS])
+    _limit_sending(outbox, settings, redis)
     setup_health(app)
     setup_security_headers(app, settings)
     setup_console_api(app)

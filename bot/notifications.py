@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from actions.store.notifications import take_pending
 from bot.inbox import ensure_conversation
 from bot.messages import OutboundMessage
+from bot.outage import OutageLog
 from bot.outbox import Outbox
 from bot.storage import session_scope, utcnow
 
@@ -46,11 +47,14 @@ class StatusNotifier:
 
     async def run_forever(self) -> None:
         """Poll; another instance taking the same rows loses on the outbox's unique key."""
+        database = OutageLog("status_notifier", log)
         while True:
             try:
                 await self.relay_once()
+                database.recovered()
             except IntegrityError:
                 log.info("status notifications taken by another instance")
-            except Exception:
-                log.exception("status notification pass failed")
+            except Exception as exc:
+                if not database.absorb(exc):  # an outage is logged once, not every poll
+                    log.exception("status notification pass failed")
             await asyncio.sleep(self._poll)

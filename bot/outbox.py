@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.messages import OutboundMessage
 from bot.metrics import Metrics
 from bot.models import ItemStatus, OutboxItem, TranscriptEntry
+from bot.outage import OutageLog
 from bot.storage import session_scope, utcnow
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,9 @@ class Outbox:
         self._lease = timedelta(seconds=lease_s)
         self.senders: dict[str, ChannelSender] = {}
         self.queued = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._pass: asyncio.Future[int] | None = None
+        self._database = OutageLog("outbox", log)
 
     async def enqueue(
         self,
@@ -144,16 +148,35 @@ class Outbox:
             )
 
     async def run_forever(self) -> None:
-        """Deliver due items; wake when something is queued or every poll interval."""
-        while True:
+        """Deliver due items; wake when something is queued or every poll interval.
+
+        Returns once `shutdown` has begun, after the pass in progress."""
+        while not self._stopping.is_set():
+            self._pass = asyncio.ensure_future(self.deliver_due())
             try:
-                await self.deliver_due()
-            except Exception:
+                await asyncio.shield(self._pass)
+                self._database.recovered()
+            except Exception as exc:
                 self._metrics.errors.labels(component="outbox").inc()
-                log.exception("outbox pass failed")
+                if not self._database.absorb(exc):
+                    log.exception("outbox pass failed")
+            finally:
+                self._pass = None
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.queued.wait(), timeout=self._poll)
             self.queued.clear()
+
+    async def shutdown(self, grace_s: float) -> None:
+        """Take no new pass; let the one sending now finish (up to `grace_s`), so no reply is
+        left claimed as `sending` by an instance that is gone."""
+        self._stopping.set()
+        self.queued.set()
+        current = self._pass
+        if current is not None and not current.done():
+            done, _ = await asyncio.wait([current], timeout=grace_s)
+            if not done:
+                log.warning("outbox pass still running at shutdown was cancelled")
+                current.cancel()
 
     async def deliver_due(self) -> int:
         """One pass: for each chat, send its due items in order; returns how many were sent."""

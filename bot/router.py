@@ -1,8 +1,11 @@
 """Router: takes inbox items in order, one turn at a time per conversation, even across instances.
 
-A conversation is leased (conditional UPDATE on its row) by one worker; the lease expires, so a
-crashed instance never blocks a chat. Rasa being unavailable leaves the item pending with backoff
-and tells the citizen once that the assistant is busy.
+A conversation is leased (conditional UPDATE on its row) by one worker. The lease is short and
+renewed by a heartbeat while the worker runs, so a crashed instance blocks its chats only until
+the lease runs out (seconds), never while a long turn is still being worked on. Rasa being
+unavailable (or a custom action of the turn that could not run) leaves the item pending with
+backoff and tells the citizen once that the assistant is busy. `shutdown` stops taking work,
+lets the turns in flight finish and hands the leases back before the HTTP sessions close.
 """
 
 from __future__ import annotations
@@ -15,14 +18,16 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.facts import FactSigner, TurnFacts
 from bot.inbox import Inbox
+from bot.leases import ConversationLeases
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.metrics import Metrics
 from bot.models import Conversation, ConversationState, InboxItem, ItemStatus
+from bot.outage import OutageLog
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient, RasaTurn, RasaUnavailable
 from bot.storage import session_scope, utcnow
@@ -96,8 +101,6 @@ class Router:
         self._outbox = outbox
         self._rasa = rasa
         self._metrics = metrics
-        self._instance = instance
-        self._lease = timedelta(seconds=lease_s)
         self._poll = poll_interval_s
         self._backoff_max = backoff_max_s
         self._max_text = max_text_chars
@@ -106,27 +109,55 @@ class Router:
         self._active: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._rasa_watch: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        self._database = OutageLog("router", log)
+        self._leases = ConversationLeases(
+            sessions, instance=instance, lease_s=lease_s, database=self._database
+        )
         self.custom_handlers: dict[str, CustomPayloadHandler] = {}
         self.held_message_handler: HeldMessageHandler | None = None
 
     async def run_forever(self) -> None:
-        """Wake on new inbox items or every poll interval; never dies on one bad conversation."""
-        try:
-            while True:
-                try:
-                    await self.dispatch_due()
-                except Exception:
-                    self._metrics.errors.labels(component="router").inc()
+        """Wake on new inbox items or every poll interval; never dies on one bad conversation.
+
+        Returns once `shutdown` has begun (it waits for the conversations in flight itself).
+        """
+        while not self._stopping.is_set():
+            try:
+                await self.dispatch_due()
+                self._database.recovered()
+            except Exception as exc:
+                self._metrics.errors.labels(component="router").inc()
+                if not self._database.absorb(exc):
                     log.exception("router pass failed")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._inbox.arrived.wait(), timeout=self._poll)
-                self._inbox.arrived.clear()
-        finally:
-            if self._rasa_watch is not None:
-                self._rasa_watch.cancel()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._inbox.arrived.wait(), timeout=self._poll)
+            self._inbox.arrived.clear()
+
+    async def shutdown(self, grace_s: float) -> None:
+        """Stop taking conversations, let the turns in flight finish (up to `grace_s`), then hand
+        back every lease this instance holds so another instance takes its chats at once."""
+        self._stopping.set()
+        self._inbox.arrived.set()
+        if self._tasks:
+            _, late = await asyncio.wait(list(self._tasks), timeout=grace_s)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late)
+                log.warning(
+                    "turns still running at shutdown were handed back", extra={"count": len(late)}
+                )
+        if self._rasa_watch is not None:
+            self._rasa_watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._rasa_watch
+        await self._leases.release_all()
 
     async def dispatch_due(self) -> None:
         """Start a worker for each conversation that has a due item and no worker yet."""
+        if self._stopping.is_set():
+            return
         now = utcnow()
         async with self._sessions() as session:
             rows = await session.scalars(
@@ -151,46 +182,18 @@ class Router:
     async def _work(self, conversation_id: str) -> None:
         try:
             async with self._slots:
-                if not await self._claim(conversation_id):
+                if self._stopping.is_set():
                     return
-                try:
-                    while await self._process_next(conversation_id):
-                        pass
-                finally:
-                    await self._release(conversation_id)
-        except Exception:
+                async with self._leases.held(conversation_id) as mine:
+                    while mine and not self._stopping.is_set():
+                        if not await self._process_next(conversation_id):
+                            break
+        except Exception as exc:
             self._metrics.errors.labels(component="router").inc()
-            log.exception("conversation worker failed")
+            if not self._database.absorb(exc):  # an outage: the item stays pending
+                log.exception("conversation worker failed")
         finally:
             self._active.discard(conversation_id)
-
-    async def _claim(self, conversation_id: str) -> bool:
-        now = utcnow()
-        async with session_scope(self._sessions) as session:
-            result = await session.execute(
-                update(Conversation)
-                .where(
-                    Conversation.id == conversation_id,
-                    or_(
-                        Conversation.lease_until.is_(None),
-                        Conversation.lease_until < now,
-                        Conversation.lease_owner == self._instance,
-                    ),
-                )
-                .values(lease_owner=self._instance, lease_until=now + self._lease)
-            )
-            return bool(getattr(result, "rowcount", 0) == 1)
-
-    async def _release(self, conversation_id: str) -> None:
-        async with session_scope(self._sessions) as session:
-            await session.execute(
-                update(Conversation)
-                .where(
-                    Conversation.id == conversation_id,
-                    Conversation.lease_owner == self._instance,
-                )
-                .values(lease_owner=None, lease_until=None)
-            )
 
     async def _process_next(self, conversation_id: str) -> bool:
         """Handle the oldest pending item; False when none is due (or it must wait)."""
@@ -321,13 +324,21 @@ class Router:
     async def _retry_when_rasa_is_back(self) -> None:
         """While turns wait for Rasa, ask it every poll interval whether it is back; the moment it
         is, every postponed turn is due — the citizen does not wait out an exponential backoff
-        that outlasted the outage. Gives up after the longest backoff (which then applies)."""
+        that outlasted the outage. Gives up after the longest backoff (which then applies).
+
+        Only an outage seen here ends this way: when Rasa and the action server look ready
+        although the turn failed (e.g. an action answering 5xx while its database starts), the
+        backoff applies, or the turn would be retried in a tight loop."""
         give_up = time.monotonic() + self._backoff_max
+        seen_down = False
         try:
             while not await self._rasa.is_ready():
-                if time.monotonic() >= give_up:
+                seen_down = True
+                if time.monotonic() >= give_up or self._stopping.is_set():
                     return
                 await asyncio.sleep(self._poll)
+            if not seen_down:
+                return
             now = utcnow()
             async with session_scope(self._sessions) as session:
                 await session.execute(
@@ -339,7 +350,8 @@ class Router:
                     )
                     .values(next_attempt_at=now)
                 )
-        except Exception:
-            log.exception("watching for rasa failed; postponed turns keep their backoff")
+        except Exception as exc:
+            if not self._database.absorb(exc):
+                log.exception("watching for rasa failed; postponed turns keep their backoff")
             return
         self._inbox.arrived.set()

@@ -83,9 +83,27 @@ class Settings(BaseSettings):
     max_inbound_bytes: int = 256 * 1024
     max_text_chars: int = 4000
     router_poll_interval_s: float = 1.0
-    router_lease_s: float = 60.0
+    router_lease_s: float = 6.0
     retry_backoff_max_s: float = 60.0
     outbox_max_attempts: int = 12
+    # --- resilience ---
+    rasa_urls: str = Field(
+        default="",
+        description="comma-separated Rasa servers sharing one tracker store (RASA_URLS); "
+        "RASA_URL when empty",
+    )
+    rasa_health_interval_s: float = Field(
+        default=2.0, description="how often each Rasa instance's /status is checked"
+    )
+    shutdown_grace_s: float = Field(
+        default=25.0, description="SIGTERM: how long turns in flight may take to finish"
+    )
+    chat_burst: int = Field(
+        default=3, description="messages a chat may get at once before the per-chat rate applies"
+    )
+    chat_per_s: float = Field(default=1.0, description="sustained messages per second per chat")
+    telegram_per_s: float = Field(default=30.0, description="Bot API messages per second overall")
+    viber_per_s: float = Field(default=50.0, description="Viber messages per second overall")
     webchat_allowed_origins: list[str] = Field(default_factory=list)
 
     handoff_config: Path = Field(

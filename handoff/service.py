@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.inbox import Inbox, store_system_item
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.models import Conversation, ConversationState, TranscriptEntry
+from bot.outage import OutageLog
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.storage import session_scope, utcnow
@@ -409,11 +410,14 @@ class HandoffService:
 
     async def run_forever(self) -> None:
         """Tick every `tick_s`, or at once when a chat is queued or an operator comes online."""
+        database = OutageLog("handoff", log)
         while True:
             try:
                 await self.tick()
-            except Exception:
-                log.exception("handoff tick failed")
+                database.recovered()
+            except Exception as exc:
+                if not database.absorb(exc):  # an outage is logged once, not every tick
+                    log.exception("handoff tick failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._tick_s)
             self._wake.clear()

@@ -1,7 +1,10 @@
 """Rasa input channel for the app: token-checked, carries metadata, returns the parse with replies.
 
 The app (not Rasa) owns Telegram, Viber and the web chat; it posts every citizen turn here and
-needs the recognised intent for the operator's transcript, so the reply includes it.
+needs the recognised intent for the operator's transcript, so the reply includes it. A turn is
+answered only when it is whole: a custom action that could not run, a tracker store that cannot
+be read or written, or Rasa still loading its model answer 503 with nothing saved, and the app
+retries the turn (`nlu/turn.py`, `nlu/tracker_store.py`).
 """
 
 from __future__ import annotations
@@ -12,15 +15,23 @@ import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.events import BotUttered, ConversationResumed, UserUttered
+from rasa.core.lock_store import LockError
 from rasa.shared.core.trackers import DialogueStateTracker
-from sanic import Blueprint, response
+from redis.exceptions import RedisError
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from nlu import turn
+from nlu.tracker_store import make_strict
 
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 4000
+# A tracker store or lock store that cannot be reached; with `make_strict` these reach the channel
+# instead of Rasa silently keeping the turn in memory.
+STORE_ERRORS = (SQLAlchemyError, RedisError, LockError, ConnectionError, OSError)
 
 
 class AppInput(InputChannel):
@@ -39,15 +50,16 @@ class AppInput(InputChannel):
         if not token:
             raise ValueError("AppInput needs a token (credentials 'token' or RASA_TOKEN)")
         self.token = token
+        turn.guard_remote_actions()
 
     def _authorised(self, request: Request) -> bool:
         header = request.headers.get("Authorization", "")
         given = header[7:] if header.startswith("Bearer ") else ""
         return hmac.compare_digest(given.encode(), self.token.encode())
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        # `on_new_message` (Rasa's agent.handle_message) is not used: `nlu.turn.run_turn` runs the
+        # same steps on one tracker read and saves only a whole turn.
         app_webhook = Blueprint("app_webhook", __name__)
 
         @app_webhook.route("/", methods=["GET"])
@@ -65,34 +77,48 @@ class AppInput(InputChannel):
                 return response.json({"error": "sender and message are required"}, status=400)
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
             message_id = body.get("message_id")
-            tracker = await _tracker(request, sender)
-            if tracker is not None and isinstance(message_id, str):
-                replayed = replay_of(tracker, message_id)
-                if replayed is not None:
-                    # The app retried a turn Rasa already answered (it crashed before it could
-                    # store the replies): give the same answer, never a second tracker turn.
-                    return response.json(replayed)
-            if tracker is not None and tracker.is_paused():
-                # The app sends a turn only when the bot owns the conversation: a pause left
-                # over from a handoff (e.g. one that reached Rasa after the resume) must not
-                # leave the citizen without answers.
-                await _resume(request, tracker)
-            collector = CollectingOutputChannel()
-            await on_new_message(
-                UserMessage(
-                    text[:MAX_TEXT_CHARS],
-                    collector,
-                    sender,
-                    input_channel=self.name(),
-                    metadata=metadata,
-                    message_id=message_id if isinstance(message_id, str) else None,
-                )
+            agent = getattr(request.app.ctx, "agent", None)
+            if agent is None or not agent.is_ready():
+                return _unavailable("model", "model not loaded")
+            make_strict(agent)  # again: a model loaded through the API brings a new agent
+            message = UserMessage(
+                text[:MAX_TEXT_CHARS],
+                CollectingOutputChannel(),
+                sender,
+                input_channel=self.name(),
+                metadata=metadata,
+                message_id=message_id if isinstance(message_id, str) else None,
             )
-            tracker = await _tracker(request, sender)
-            parse = dict(tracker.latest_message.parse_data or {}) if tracker else {}
-            return response.json(_answer(collector.messages, parse))
+            try:
+                result = await turn.run_turn(agent, message)
+            except turn.ActionUnavailable as exc:
+                logger.warning(
+                    "custom action %s could not run (%s): turn not saved, the app retries it",
+                    exc.action,
+                    exc.reason,
+                )
+                return _unavailable("action_server", f"custom action {exc.action} could not run")
+            except STORE_ERRORS as exc:
+                # the tracker store's database or the Redis lock store: the turn was not saved
+                logger.warning(
+                    "tracker or lock store unavailable (%s): turn not saved, the app retries it",
+                    type(exc).__name__,
+                )
+                return _unavailable("tracker_store", "tracker or lock store unavailable")
+            return response.json(_answer(result.messages, result.parse))
+
+        @app_webhook.listener("after_server_start")
+        async def strict_tracker_store(app: Sanic, _: Any) -> None:
+            # the agent is loaded by a `before_server_start` listener of Rasa's
+            make_strict(getattr(app.ctx, "agent", None))
 
         return app_webhook
+
+
+def _unavailable(what: Text, error: Text) -> HTTPResponse:
+    """503 telling the app what is missing: `model` (this instance is not serving yet) or a
+    shared dependency (`action_server`, `tracker_store`) that no other instance would have."""
+    return response.json({"error": error, "unavailable": what}, status=503)
 
 
 def _answer(messages: List[Dict[Text, Any]], parse: Dict[Text, Any]) -> Dict[Text, Any]:
@@ -108,30 +134,5 @@ def _answer(messages: List[Dict[Text, Any]], parse: Dict[Text, Any]) -> Dict[Tex
 
 def replay_of(tracker: DialogueStateTracker, message_id: Text) -> Optional[Dict[Text, Any]]:
     """The answer already given to `message_id`, rebuilt from the tracker; None if it is new."""
-    events = list(tracker.events)
-    for index, event in enumerate(events):
-        if isinstance(event, UserUttered) and event.message_id == message_id:
-            messages = []
-            for later in events[index + 1 :]:
-                if isinstance(later, UserUttered):
-                    break
-                if isinstance(later, BotUttered):
-                    message = {"recipient_id": tracker.sender_id, "text": later.text}
-                    message.update({k: v for k, v in (later.data or {}).items() if v})
-                    messages.append(message)
-            return _answer(messages, dict(event.parse_data or {}))
-    return None
-
-
-async def _resume(request: Request, tracker: DialogueStateTracker) -> None:
-    logger.warning("conversation was still paused after its handoff; resuming it")
-    tracker.update(ConversationResumed())
-    await request.app.ctx.agent.tracker_store.save(tracker)
-
-
-async def _tracker(request: Request, sender: str) -> Optional[DialogueStateTracker]:
-    """The conversation's tracker from the tracker store, when there is one."""
-    agent = getattr(request.app.ctx, "agent", None)
-    if agent is None or agent.tracker_store is None:
-        return None
-    return await agent.tracker_store.retrieve(sender)
+    result = turn.replay_of(tracker, message_id)
+    return None if result is None else _answer(result.messages, result.parse)

@@ -34,7 +34,7 @@ class TelegramSender:
 
     A message split into several parts is resumed where it stopped when a retry comes
     (progress per outbox id, kept in memory), so no part is sent twice by this process.
-    Every call waits for the rate limiter (Telegram: ~1 message/s per chat, 30/s overall).
+    Every call waits for the rate limiter (a short burst per chat, then ~1/s; 30/s overall).
     """
 
     channel = CHANNEL

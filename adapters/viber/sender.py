@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 
+from adapters.ratelimit import SendRateLimiter
 from adapters.viber.client import ViberApi
 from adapters.viber.parse import CHANNEL
 from adapters.viber.render import render
@@ -22,7 +23,9 @@ _REMEMBERED_TOKENS = 10_000
 class ViberSender:
     """Renders and sends one outbox item as the bot's name (and avatar).
 
-    Like the Telegram sender, a split message resumes where it stopped on retry. The
+    Like the Telegram sender, a split message resumes where it stopped on retry, and every part
+    waits for the rate limiter when one is set (Viber answers an exceeded limit with status 12,
+    which is retried). The
     `message_token` of each sent part is remembered (bounded) so a later `failed` callback can
     name the outbox item it concerns.
     """
@@ -37,6 +40,7 @@ class ViberSender:
         name: str,
         avatar: str | None = None,
         metrics: Metrics | None = None,
+        limiter: SendRateLimiter | None = None,
     ) -> None:
         self.api = api
         self.tracking = tracking
@@ -44,6 +48,7 @@ class ViberSender:
         if avatar:
             self.sender["avatar"] = avatar
         self.metrics = metrics
+        self.limiter = limiter
         self._progress: dict[int, int] = {}
         self._sent_tokens: OrderedDict[str, int] = OrderedDict()
         self.failures: list[tuple[int | None, str]] = []
@@ -54,6 +59,8 @@ class ViberSender:
         done = self._progress.get(delivery.outbox_id, 0)
         for index in range(done, len(bodies)):
             body = {"receiver": chat_id, "sender": self.sender, **bodies[index]}
+            if self.limiter is not None:
+                await self.limiter.wait(chat_id)
             try:
                 token = await self.api.send_message(body)
             except DeliveryFailed:

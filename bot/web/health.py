@@ -1,4 +1,4 @@
-"""`/healthz` (the process lives), `/readyz` (Rasa and the database answer), `/metrics`.
+"""`/healthz` (the process lives), `/readyz` (it can serve turns now), `/metrics`.
 
 `/metrics` tells how busy the service is and which channels it runs: it answers only the
 addresses of `METRICS_ALLOWED_IPS` (loopback by default) or a caller with `METRICS_TOKEN`.
@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.keys import METRICS, RASA, SESSIONS, SETTINGS
+from bot.lifecycle import LIFECYCLE
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -26,17 +27,30 @@ async def healthz(_: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """Readiness: 200 only when the database and Rasa (with a model) both answer."""
+    """Readiness: 200 only when the database, a Rasa instance with a model and the action server
+    answer, and the instance is not draining (SIGTERM: 503 at once, so no new work comes)."""
+    lifecycle = request.app.get(LIFECYCLE)
+    if lifecycle is not None and lifecycle.draining:
+        return web.json_response({"ready": False, "draining": True}, status=503)
     database = True
     try:
         async with request.app[SESSIONS]() as session:
             await session.execute(text("SELECT 1"))
     except (SQLAlchemyError, OSError):
         database = False
-    rasa = await request.app[RASA].is_ready()
-    ready = database and rasa
+    rasa = request.app[RASA]
+    backends = await rasa.probe()
+    ready = database and backends["rasa"] and backends["actions"]
     return web.json_response(
-        {"ready": ready, "database": database, "rasa": rasa}, status=200 if ready else 503
+        {
+            "ready": ready,
+            "draining": False,
+            "database": database,
+            "rasa": backends["rasa"],
+            "rasa_instances": {instance.url: instance.up for instance in rasa.instances},
+            "actions": backends["actions"],
+        },
+        status=200 if ready else 503,
     )
 
 

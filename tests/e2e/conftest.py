@@ -54,11 +54,14 @@ def rasa(
 
 
 @pytest.fixture
-async def app_server(rasa: RasaProcess, demo_database: str) -> AsyncIterator[TestServer]:
+async def app_server(
+    rasa: RasaProcess, demo_database: str, actions_url: str
+) -> AsyncIterator[TestServer]:
     """The app, with its router and outbox workers, on a loopback port."""
     settings = Settings(
         database_url=demo_database,
         rasa_url=rasa.url,
+        action_server_url=actions_url,
         rasa_token=RASA_TOKEN,
         router_poll_interval_s=0.2,
         retry_backoff_max_s=1.0,

@@ -1,0 +1,125 @@
+"""Conversation leases: one worker at a time per conversation, across every app instance.
+
+A lease is a conditional UPDATE on the conversation's row (owner, expiry). It is short and renewed
+by a heartbeat while the worker runs: a live worker never loses it to a slow turn, and the chats
+of an instance that died are free again within seconds — never after a minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from sqlalchemy import or_, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.models import Conversation
+from bot.outage import OutageLog
+from bot.storage import session_scope, utcnow
+
+log = logging.getLogger(__name__)
+
+
+class ConversationLeases:
+    """Claims, renews and hands back this instance's leases on conversations."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        instance: str,
+        lease_s: float,
+        database: OutageLog,
+    ) -> None:
+        self._sessions = sessions
+        self._instance = instance
+        self._lease = timedelta(seconds=lease_s)
+        self._database = database
+
+    @contextlib.asynccontextmanager
+    async def held(self, conversation_id: str) -> AsyncIterator[bool]:
+        """Yield True while this instance holds the conversation (renewed by a heartbeat), False
+        when another holds it; the lease is handed back on the way out."""
+        if not await self._claim(conversation_id):
+            yield False
+            return
+        done = asyncio.Event()
+        heartbeat = asyncio.create_task(self._keep(conversation_id, done))
+        try:
+            yield True
+        finally:
+            done.set()  # not cancel(): a renewal being written finishes cleanly
+            await heartbeat
+            await self._release(conversation_id)
+
+    async def release_all(self) -> None:
+        """Hand back every lease of this instance (shutdown): other instances take them at once."""
+        try:
+            async with session_scope(self._sessions) as session:
+                await session.execute(
+                    update(Conversation)
+                    .where(Conversation.lease_owner == self._instance)
+                    .values(lease_owner=None, lease_until=None)
+                )
+        except Exception as exc:
+            if not self._database.absorb(exc):  # an outage: the leases simply run out
+                raise
+
+    async def _claim(self, conversation_id: str) -> bool:
+        now = utcnow()
+        async with session_scope(self._sessions) as session:
+            result = await session.execute(
+                update(Conversation)
+                .where(
+                    Conversation.id == conversation_id,
+                    or_(
+                        Conversation.lease_until.is_(None),
+                        Conversation.lease_until < now,
+                        Conversation.lease_owner == self._instance,
+                    ),
+                )
+                .values(lease_owner=self._instance, lease_until=now + self._lease)
+            )
+            return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def _keep(self, conversation_id: str, done: asyncio.Event) -> None:
+        """Renew every third of the lease until `done`."""
+        every = self._lease.total_seconds() / 3
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), every)
+            if done.is_set():
+                return
+            try:
+                async with session_scope(self._sessions) as session:
+                    result = await session.execute(
+                        update(Conversation)
+                        .where(
+                            Conversation.id == conversation_id,
+                            Conversation.lease_owner == self._instance,
+                        )
+                        .values(lease_until=utcnow() + self._lease)
+                    )
+                if getattr(result, "rowcount", 0) != 1:
+                    # Taken over after this instance stalled past its lease: the other worker
+                    # owns the chat now; Rasa's message ids and the outbox's dedupe keys keep the
+                    # turn from being answered twice.
+                    log.warning("conversation lease lost", extra={"conversation": conversation_id})
+                    return
+            except Exception as exc:
+                if not self._database.absorb(exc):
+                    raise
+
+    async def _release(self, conversation_id: str) -> None:
+        async with session_scope(self._sessions) as session:
+            await session.execute(
+                update(Conversation)
+                .where(
+                    Conversation.id == conversation_id,
+                    Conversation.lease_owner == self._instance,
+                )
+                .values(lease_owner=None, lease_until=None)
+            )
