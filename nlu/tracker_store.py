@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Optional, Text
+from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.agent import Agent
@@ -58,7 +58,7 @@ def _reraise(error: Exception) -> None:
     raise error
 
 
-def make_strict(agent: Optional[Agent]) -> None:
+def make_strict(agent: Agent | None) -> None:
     """Make the agent's fail-safe tracker store raise instead of falling back (idempotent)."""
     store = getattr(agent, "tracker_store", None)
     if isinstance(store, FailSafeTrackerStore) and store._on_tracker_store_error is not _reraise:

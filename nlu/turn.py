@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction
 from rasa.core.agent import Agent
@@ -37,7 +37,7 @@ class ActionUnavailable(BaseException):
     lock (released by its `finally`) and past `save_tracker`, which it never reaches.
     """
 
-    def __init__(self, action: Text, reason: Text) -> None:
+    def __init__(self, action: str, reason: str) -> None:
         super().__init__(f"{action}: {reason}")
         self.action = action
         self.reason = reason
@@ -54,7 +54,7 @@ def guard_remote_actions() -> None:
     if getattr(original, _GUARD_MARK, False):
         return
 
-    async def run(self: RemoteAction, *args: Any, **kwargs: Any) -> List[Any]:
+    async def run(self: RemoteAction, *args: Any, **kwargs: Any) -> list[Any]:
         try:
             return await original(self, *args, **kwargs)
         except ActionExecutionRejection:
@@ -74,8 +74,8 @@ class TurnResult:
     """The channel's answer: replies, the parse of the citizen's message, and whether the
     answer was rebuilt from history (a retried message id) instead of a new turn."""
 
-    messages: List[Dict[Text, Any]]
-    parse: Dict[Text, Any]
+    messages: list[dict[str, Any]]
+    parse: dict[str, Any]
     replayed: bool = False
 
 
@@ -86,7 +86,8 @@ async def run_turn(agent: Agent, message: UserMessage) -> TurnResult:
     """
     processor = agent.processor
     collector = message.output_channel
-    assert processor is not None and isinstance(collector, CollectingOutputChannel)
+    assert processor is not None
+    assert isinstance(collector, CollectingOutputChannel)
     in_app_turn = _IN_APP_TURN.set(True)
     try:
         async with agent.lock_store.lock(message.sender_id):
@@ -118,7 +119,7 @@ async def run_turn(agent: Agent, message: UserMessage) -> TurnResult:
     return TurnResult(collector.messages, dict(latest.parse_data or {}) if latest else {})
 
 
-def replay_of(tracker: DialogueStateTracker, message_id: Text) -> Optional[TurnResult]:
+def replay_of(tracker: DialogueStateTracker, message_id: str) -> TurnResult | None:
     """The answer already given to `message_id`, rebuilt from the tracker; None if it is new.
 
     Only applied events count: a turn undone by a rewind (`UserUtteranceReverted`) was never

@@ -7,7 +7,7 @@ import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered, UserUtteranceReverted
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUtteranceReverted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
@@ -36,7 +36,7 @@ def _call_unreachable_action(in_app_turn: bool) -> BaseException:
         finally:
             turn._IN_APP_TURN.reset(token)
 
-    with pytest.raises(BaseException) as caught:
+    with pytest.raises(BaseException) as caught:  # noqa: PT011 - callers tell which it was
         asyncio.run(run())
     return caught.value
 
