@@ -90,12 +90,13 @@ lint: .venv/.synced .venv-rasa/.synced ## ruff and mypy (strict; nlu/ with Rasa'
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy bot adapters actions handoff identifiers workcalendar tests bench
-	.venv-rasa/bin/mypy --config-file mypy-rasa.toml nlu identifiers
+	.venv-rasa/bin/mypy --config-file mypy-rasa.toml nlu identifiers rasa_server
 
 test: setup browser-deps train ## every test: lint, unit, integration (SQLite and PostgreSQL), Rasa data and stories
 	$(MAKE) --no-print-directory lint
 	$(RASA) data validate --fail-on-warnings
 	.venv-rasa/bin/pytest -q -p no:cacheprovider -c /dev/null --rootdir . --confcutdir=tests/nlu tests/nlu
+	.venv-rasa/bin/pytest -q -p no:cacheprovider -c /dev/null --rootdir . --confcutdir=tests/rasa_server tests/rasa_server
 	RASA_MODEL=$(MODEL) .venv/bin/pytest -q -p no:cacheprovider
 
 test-fast: .venv/.synced ## unit tests only (no Rasa, no browser)

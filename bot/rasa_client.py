@@ -21,7 +21,7 @@ import aiohttp
 
 log = logging.getLogger(__name__)
 HEALTH_TIMEOUT = aiohttp.ClientTimeout(total=3)
-# What `nlu.channel.AppInput` names in a 503 when the fault is shared by every Rasa instance.
+# What `rasa_server.channel.AppInput` names in a 503 when every Rasa instance shares the fault.
 SHARED_DEPENDENCIES = ("action_server", "tracker_store")
 
 
@@ -54,7 +54,7 @@ class _InstanceDown(Exception):
 
 
 class RasaClient:
-    """Talks to Rasa's `nlu.channel.AppInput` channel and its HTTP API, authenticated by token."""
+    """Talks to Rasa's `rasa_server.channel.AppInput` and its HTTP API, authenticated by token."""
 
     def __init__(
         self,

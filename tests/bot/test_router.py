@@ -30,7 +30,7 @@ from bot.storage import session_scope, utcnow
 
 
 class RasaLike:
-    """Answers like nlu.channel.AppInput; `up` toggles 503s; records every turn."""
+    """Answers like rasa_server.channel.AppInput; `up` toggles 503s; records every turn."""
 
     def __init__(self) -> None:
         self.up = True

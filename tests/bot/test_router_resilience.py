@@ -1,8 +1,8 @@
 """The router under faults: slow turns, dead instances, several Rasa servers, failed actions.
 
-The Rasa servers here speak `nlu.channel.AppInput`'s protocol (its 503 bodies included) so a test
-can make one slow, stop it, or have its custom actions fail, precisely; tests/e2e/test_faults.py
-does the same with real Rasa processes and the real action server.
+The Rasa servers here speak `rasa_server.channel.AppInput`'s protocol (its 503 bodies included)
+so a test can make one slow, stop it, or have its custom actions fail, precisely;
+tests/e2e/test_faults.py does the same with real Rasa processes and the real action server.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Faults end to end, with production's shape: two real Rasa processes on one model, sharing a
-PostgreSQL tracker store (`nlu.tracker_store.StrictSQLTrackerStore`) and a Redis lock store,
+PostgreSQL tracker store (`rasa_server.tracker_store.StrictSQLTrackerStore`) and a Redis lock store,
 the real action server (killed and restarted here), and the app spreading turns over both.
 
 A citizen whose turn needs a custom action while the action server (or the tracker database)
@@ -89,7 +89,7 @@ def _production_endpoints(action_url: str, tracker_db: str, lock_prefix: str) ->
     """endpoints.production.yml with this test's values."""
     return (
         f'action_endpoint:\n  url: "{action_url}/webhook"\n  token: "{ACTION_SERVER_TOKEN}"\n'
-        "tracker_store:\n  type: nlu.tracker_store.StrictSQLTrackerStore\n"
+        "tracker_store:\n  type: rasa_server.tracker_store.StrictSQLTrackerStore\n"
         "  dialect: postgresql\n  url: 127.0.0.1\n  port: 5432\n"
         f"  db: {tracker_db}\n  username: postgres\n  connect_timeout_s: 30\n"
         "lock_store:\n  type: redis\n  url: 127.0.0.1\n  port: 6379\n"

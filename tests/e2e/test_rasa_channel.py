@@ -1,4 +1,4 @@
-"""The app's Rasa channel (`nlu.channel.AppInput`) against the real Rasa server."""
+"""The app's Rasa channel (`rasa_server.channel.AppInput`) against the real Rasa server."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ class FixedClock:
 
 @dataclass
 class RasaLike:
-    """Answers like nlu.channel.AppInput and the tracker events API; logs both in order."""
+    """Answers like rasa_server.channel.AppInput and the tracker events API; logs both in order."""
 
     log: list[tuple[str, str, Any]] = field(default_factory=list)
 

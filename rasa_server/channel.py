@@ -4,7 +4,7 @@ The app (not Rasa) owns Telegram, Viber and the web chat; it posts every citizen
 needs the recognised intent for the operator's transcript, so the reply includes it. A turn is
 answered only when it is whole: a custom action that could not run, a tracker store that cannot
 be read or written, or Rasa still loading its model answer 503 with nothing saved, and the app
-retries the turn (`nlu/turn.py`, `nlu/tracker_store.py`).
+retries the turn (`rasa_server/turn.py`, `rasa_server/tracker_store.py`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.lock_store import LockError
@@ -23,8 +24,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from nlu import turn
-from nlu.tracker_store import make_strict
+from rasa_server import turn
+from rasa_server.tracker_store import make_strict
 
 logger = logging.getLogger(__name__)
 
@@ -38,15 +39,15 @@ class AppInput(InputChannel):
     """`POST /webhooks/app/webhook` with `Authorization: Bearer <RASA_TOKEN>`."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "app"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "AppInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> AppInput:
         token = (credentials or {}).get("token") or os.environ.get("RASA_TOKEN", "")
         return cls(token=str(token))
 
-    def __init__(self, token: Text) -> None:
+    def __init__(self, token: str) -> None:
         if not token:
             raise ValueError("AppInput needs a token (credentials 'token' or RASA_TOKEN)")
         self.token = token
@@ -58,8 +59,8 @@ class AppInput(InputChannel):
         return hmac.compare_digest(given.encode(), self.token.encode())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        # `on_new_message` (Rasa's agent.handle_message) is not used: `nlu.turn.run_turn` runs the
-        # same steps on one tracker read and saves only a whole turn.
+        # `on_new_message` (Rasa's agent.handle_message) is not used: `rasa_server.turn.run_turn`
+        # runs the same steps on one tracker read and saves only a whole turn.
         app_webhook = Blueprint("app_webhook", __name__)
 
         @app_webhook.route("/", methods=["GET"])
@@ -115,13 +116,13 @@ class AppInput(InputChannel):
         return app_webhook
 
 
-def _unavailable(what: Text, error: Text) -> HTTPResponse:
+def _unavailable(what: str, error: str) -> HTTPResponse:
     """503 telling the app what is missing: `model` (this instance is not serving yet) or a
     shared dependency (`action_server`, `tracker_store`) that no other instance would have."""
     return response.json({"error": error, "unavailable": what}, status=503)
 
 
-def _answer(messages: List[Dict[Text, Any]], parse: Dict[Text, Any]) -> Dict[Text, Any]:
+def _answer(messages: list[dict[str, Any]], parse: dict[str, Any]) -> dict[str, Any]:
     return {
         "messages": messages,
         "intent": parse.get("intent") or {},
@@ -132,7 +133,7 @@ def _answer(messages: List[Dict[Text, Any]], parse: Dict[Text, Any]) -> Dict[Tex
     }
 
 
-def replay_of(tracker: DialogueStateTracker, message_id: Text) -> Optional[Dict[Text, Any]]:
+def replay_of(tracker: DialogueStateTracker, message_id: str) -> dict[str, Any] | None:
     """The answer already given to `message_id`, rebuilt from the tracker; None if it is new."""
     result = turn.replay_of(tracker, message_id)
     return None if result is None else _answer(result.messages, result.parse)

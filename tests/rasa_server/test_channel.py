@@ -1,7 +1,7 @@
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from nlu.channel import replay_of
+from rasa_server.channel import replay_of
 
 
 def _parse(intent):

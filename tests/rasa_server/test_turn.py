@@ -11,8 +11,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUtteranceRev
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from nlu import turn
-from nlu.tracker_store import StrictSQLTrackerStore, TrackerStoreUnavailable, make_strict
+from rasa_server import turn
+from rasa_server.tracker_store import StrictSQLTrackerStore, TrackerStoreUnavailable, make_strict
 
 
 def _closed_port() -> int:

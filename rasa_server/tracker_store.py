@@ -6,9 +6,9 @@ tables» and starts anyway when the database is down; and the agent wraps every 
 failed write in process memory — during a PostgreSQL restart the citizen's history silently
 loses turns. Here:
 
-- `StrictSQLTrackerStore` (endpoints: `type: nlu.tracker_store.StrictSQLTrackerStore`) waits up to
-  `connect_timeout_s` for the database at start and then makes Rasa fail to start (a supervisor
-  restarts it), instead of serving without tables;
+- `StrictSQLTrackerStore` (endpoints: `type: rasa_server.tracker_store.StrictSQLTrackerStore`)
+  waits up to `connect_timeout_s` for the database at start and then makes Rasa fail to start
+  (a supervisor restarts it), instead of serving without tables;
 - `make_strict(agent)` turns the fail-safe wrapper's fallback into the original error, so the
   request fails (500/503), the app keeps the turn and retries it once the database is back.
 """
