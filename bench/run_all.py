@@ -1,0 +1,131 @@
+"""`make bench`: every benchmark in one go, written into bench/README.md with plots.
+
+Usage: .venv/bin/python bench/run_all.py [--quick] [--only startup,load,scale,faults,soak,training]
+                                          [--soak-minutes 3] [--label "…"]
+Parts that did not run keep their earlier results (bench/results.json). Every loop is bounded
+in count and time; everything runs on loopback; the bench stops what it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.load import faults, parts, training
+from bench.load.options import Options
+from bench.load.profile import top_functions
+from bench.load.report import write
+from tests.support import ROOT, free_port
+
+PARTS = ("startup", "load", "scale", "faults", "soak", "training")
+BENCH = ROOT / "bench"
+
+
+def startup(options: Options) -> dict[str, Any]:
+    """bench/startup.py: `make run` → first answer, and memory per process."""
+    done = subprocess.run(
+        [str(ROOT / ".venv/bin/python"), str(BENCH / "startup.py"), "--port", str(free_port())],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        check=False,
+    )
+    (options.logs / "startup.log").write_text(done.stdout + done.stderr, encoding="utf-8")
+    return {"output": done.stdout if done.returncode == 0 else done.stdout + done.stderr[-2000:]}
+
+
+def profile_table(profile: dict[str, Any]) -> str:
+    """The top of the app's profile as Markdown (bench/profile-top.md)."""
+    stacks = profile.get("stacks")
+    if not stacks:
+        return "py-spy wrote no stacks (see the run's log).\n"
+    top = top_functions(Path(stacks), profile["rate_hz"], profile["answered"])
+    lines = [
+        f"py-spy {profile['rate_hz']} Hz for {profile['duration_s']} s on the app while 50 "
+        f"Telegram chats talked: {profile['answered']} turns answered, app CPU (from /proc) "
+        f"{1000 * profile['app_cpu_s'] / max(1, profile['answered']):.1f} ms/turn, sampled "
+        f"{top['ms_per_turn_sampled']} ms/turn ({top['samples']} samples).",
+        "",
+        "### Self time (the frame on top of the stack)",
+        "",
+        "| function (file) | samples | ms/turn |",
+        "| --- | --- | --- |",
+        *[f"| `{n}` | {c} | {m} |" for n, c, m in top["self"]],
+        "",
+        "### Our code, inclusive (everything under the function)",
+        "",
+        "| function (file) | samples | ms/turn |",
+        "| --- | --- | --- |",
+        *[f"| `{n}` | {c} | {m} |" for n, c, m in top["ours_inclusive"]],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run the chosen parts and rewrite bench/README.md."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (a few minutes a part)")
+    parser.add_argument("--only", default=",".join(PARTS), help="comma-separated parts")
+    parser.add_argument("--soak-minutes", type=float, default=3.0)
+    parser.add_argument(
+        "--label", default="", help="said next to each part's date, e.g. the machine's state"
+    )
+    args = parser.parse_args()
+    chosen = [p.strip() for p in args.only.split(",") if p.strip()]
+    unknown = set(chosen) - set(PARTS)
+    if unknown:
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))} (known: {', '.join(PARTS)})")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    options = Options(
+        quick=args.quick,
+        soak_minutes=args.soak_minutes,
+        logs=ROOT / "var" / "bench" / f"run-{stamp}",
+        out=BENCH,
+    )
+    options.logs.mkdir(parents=True, exist_ok=True)
+    store = BENCH / "results.json"
+    results: dict[str, Any] = (
+        json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
+    )
+    results.setdefault("parts", {})
+    runners = {
+        "startup": lambda: startup(options),
+        "load": lambda: asyncio.run(parts.load(options)),
+        "scale": lambda: asyncio.run(parts.scale(options)),
+        "faults": lambda: asyncio.run(faults.faults(options)),
+        "soak": lambda: asyncio.run(parts.soak(options)),
+        "training": lambda: training.training(options),
+    }
+    for name in chosen:
+        print(f"== {name}", flush=True)
+        started = time.monotonic()
+        result = runners[name]()
+        took = time.monotonic() - started
+        results[name] = result
+        when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        mode = "quick" if args.quick else "full"
+        label = f", {args.label}" if args.label else ""
+        results["parts"][name] = f"{mode} run{label}, {when}, took {took / 60:.1f} min"
+        if name == "load" and result.get("profile"):
+            results["profile"] = result["profile"]
+            (BENCH / "profile-top.md").write_text(
+                profile_table(result["profile"]), encoding="utf-8"
+            )
+        store.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+        print(f"   done in {took:.0f} s", flush=True)
+    print(write(results, BENCH))
+
+
+if __name__ == "__main__":
+    main()
