@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/run_all.py [--quick] [--only startup,load,scale,faults,soak,training]
                                           [--soak-minutes 3] [--label "…"]
-Parts that did not run keep their earlier results (bench/results.json). Every loop is bounded
+Parts that did not run keep their earlier results (bench/results/<part>.json). Every loop is bounded
 in count and time; everything runs on loopback; the bench stops what it started.
 """
 
@@ -94,11 +94,8 @@ def main() -> None:
         out=BENCH,
     )
     options.logs.mkdir(parents=True, exist_ok=True)
-    store = BENCH / "results.json"
-    results: dict[str, Any] = (
-        json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
-    )
-    results.setdefault("parts", {})
+    store = BENCH / "results"
+    store.mkdir(exist_ok=True)
     runners = {
         "startup": lambda: startup(options),
         "load": lambda: asyncio.run(parts.load(options)),
@@ -112,18 +109,20 @@ def main() -> None:
         started = time.monotonic()
         result = runners[name]()
         took = time.monotonic() - started
-        results[name] = result
         when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         mode = "quick" if args.quick else "full"
         label = f", {args.label}" if args.label else ""
-        results["parts"][name] = f"{mode} run{label}, {when}, took {took / 60:.1f} min"
+        result["ran"] = f"{mode} run{label}, {when}, took {took / 60:.1f} min"
         if name == "load" and result.get("profile"):
-            results["profile"] = result["profile"]
-            (BENCH / "profile-top.md").write_text(
-                profile_table(result["profile"]), encoding="utf-8"
-            )
-        store.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+            (BENCH / "profile-top.md").write_text(profile_table(result["profile"]), "utf-8")
+        (store / f"{name}.json").write_text(
+            json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
         print(f"   done in {took:.0f} s", flush=True)
+    results = {
+        path.stem: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(store.glob("*.json"))
+    }
     print(write(results, BENCH))
 
 

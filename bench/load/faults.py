@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import re
 import time
 from collections import Counter
@@ -112,6 +113,14 @@ async def _history(http: aiohttp.ClientSession, rasa: str, chat_id: int) -> list
     return events
 
 
+def visible_text(event: dict[str, Any]) -> str:
+    """The text a citizen sees for one bot event (a phone request carries it in its payload)."""
+    custom = (event.get("data") or {}).get("custom") or {}
+    request = custom.get("request_contact") if isinstance(custom, dict) else None
+    text = event.get("text") or (request.get("text") if isinstance(request, dict) else None)
+    return str(text or "")
+
+
 def assess_chat(
     events: list[dict[str, Any]], delivered: list[str], turns: int, busy: set[int], counts: Counts
 ) -> None:
@@ -126,8 +135,8 @@ def assess_chat(
             if current is not None:
                 order.append(current)
                 answers.setdefault(current, [])
-        elif event.get("event") == "bot" and current is not None and event.get("text"):
-            answers[current].append(_norm(str(event["text"])))
+        elif event.get("event") == "bot" and current is not None and visible_text(event):
+            answers[current].append(_norm(visible_text(event)))
     seen = Counter(order)
     counts.duplicated += sum(n - 1 for n in seen.values() if n > 1)
     counts.out_of_order += sum(1 for a, b in itertools.pairwise(order) if b < a)
@@ -266,12 +275,16 @@ async def _scenario(
         busy = {}
         counts.details.append("the load did not finish before the scenario's deadline")
     await _drain(fake, chat_ids, deadline)
+    raw: dict[str, Any] = {}
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
         for chat_id in chat_ids:
             events = await _history(http, product.rasa_url(), chat_id)
+            raw[str(chat_id)] = {"events": events, "delivered": fake.messages.get(str(chat_id), [])}
             assess_chat(
                 events, fake.messages.get(str(chat_id), []), turns, busy.get(chat_id, set()), counts
             )
+    dump = options.logs / "faults" / f"scenario-{tag}.json"
+    dump.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
     return {
         "scenario": name,
         "fault": what,

@@ -312,11 +312,11 @@ def _training(results: dict[str, Any], out: Path) -> list[str]:
 def write(results: dict[str, Any], out: Path) -> Path:
     """Render every part that has results into out/README.md (plots into out/plots/)."""
     (out / "plots").mkdir(parents=True, exist_ok=True)
-    parts = results.get("parts", {})
+    parts = {name: part["ran"] for name, part in results.items() if "ran" in part}
     lines = [
         "# Benchmarks (`make bench`)",
         "",
-        "Written by `bench/run_all.py` from `bench/results.json`; do not edit by hand. Each part",
+        "Written by `bench/run_all.py` from `bench/results/*.json`; do not edit by hand. Each part",
         "says when and how it ran. Run everything: `make bench`",
         "(= `.venv/bin/python bench/run_all.py`); parts: `--only",
         "startup,load,scale,faults,soak,training`; small sizes for a busy machine: `--quick`;",
@@ -381,7 +381,7 @@ def write(results: dict[str, Any], out: Path) -> Path:
     if "training" in results:
         lines += ["## Training, model load and Rasa's cold start vs training data", ""]
         lines += [*_training(results["training"], out), ""]
-    if "profile" in results:
+    if results.get("load", {}).get("profile"):
         lines += ["## Profile of the app", "", "See `bench/PROFILE.md`.", ""]
     readme = out / "README.md"
     readme.write_text("\n".join(lines), encoding="utf-8")

@@ -83,6 +83,20 @@ def test_split_answer_still_matches_its_parts() -> None:
     assert counts.answered_once == 1
 
 
+def test_phone_request_counts_by_the_text_in_its_payload() -> None:
+    counts = Counts()
+    events: list[dict[str, Any]] = [
+        {"event": "user", "text": turn_text(0)},
+        {
+            "event": "bot",
+            "text": None,
+            "data": {"custom": {"request_contact": {"text": "Телефон?"}}},
+        },
+    ]
+    assess_chat(events, ["Телефон?"], 1, set(), counts)
+    assert (counts.answered_once, counts.lost) == (1, 0)
+
+
 def test_grown_data_multiplies_intent_examples_only() -> None:
     text = (
         'version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n'
