@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import time
@@ -32,9 +33,14 @@ BENCH = ROOT / "bench"
 
 def startup(options: Options) -> dict[str, Any]:
     """bench/startup.py: `make run` → first answer, and memory per process."""
+    # free ports, so a `make run` elsewhere on the machine is neither hit nor in the way
+    env = dict(os.environ, RASA_PORT=str(free_port()), ACTION_SERVER_PORT=str(free_port()))
+    for name in ("RASA_URL", "ACTION_SERVER_URL", "DATABASE_URL"):
+        env.pop(name, None)
     done = subprocess.run(
         [str(ROOT / ".venv/bin/python"), str(BENCH / "startup.py"), "--port", str(free_port())],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=1200,

@@ -16,6 +16,7 @@ import html
 import itertools
 import json
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -243,13 +244,13 @@ async def webchat_phase(
             try:
                 ws = await socket(index)
                 started = time.perf_counter()
-                await ws.send_json(
-                    {"type": "message", "id": f"b{index}-{number}-{started}", "text": text}
-                )
+                await ws.send_json({"type": "message", "id": uuid.uuid4().hex, "text": text})
                 busy = 0
                 deadline = started + turn_timeout_s
                 while True:
-                    frame = await _frame(ws, _is_bot, deadline - time.perf_counter())
+                    frame = await _frame(ws, _answer_or_error, deadline - time.perf_counter())
+                    if frame.get("type") == "error":
+                        raise ValueError(f"the web chat refused the frame: {frame}")
                     if frame.get("text") == BUSY:
                         busy += 1
                         continue
@@ -262,6 +263,10 @@ async def webchat_phase(
         finally:
             await asyncio.gather(*(s.close() for s in sockets.values()), return_exceptions=True)
     return phase
+
+
+def _answer_or_error(frame: dict[str, Any]) -> bool:
+    return frame.get("type") == "error" or _is_bot(frame)
 
 
 def _is_bot(frame: dict[str, Any]) -> bool:
