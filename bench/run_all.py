@@ -85,10 +85,13 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(PARTS), help="comma-separated parts")
     parser.add_argument("--soak-minutes", type=float, default=3.0)
     parser.add_argument(
+        "--report-only", action="store_true", help="rewrite README.md from the stored results"
+    )
+    parser.add_argument(
         "--label", default="", help="said next to each part's date, e.g. the machine's state"
     )
     args = parser.parse_args()
-    chosen = [p.strip() for p in args.only.split(",") if p.strip()]
+    chosen = [] if args.report_only else [p.strip() for p in args.only.split(",") if p.strip()]
     unknown = set(chosen) - set(PARTS)
     if unknown:
         parser.error(f"unknown parts: {', '.join(sorted(unknown))} (known: {', '.join(PARTS)})")
@@ -129,6 +132,9 @@ def main() -> None:
         path.stem: json.loads(path.read_text(encoding="utf-8"))
         for path in sorted(store.glob("*.json"))
     }
+    profile = results.get("load", {}).get("profile") or {}
+    if args.report_only and profile.get("stacks") and Path(profile["stacks"]).exists():
+        (BENCH / "profile-top.md").write_text(profile_table(profile), "utf-8")
     print(write(results, BENCH))
 
 

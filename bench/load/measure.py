@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
+import time
 from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
@@ -28,6 +30,18 @@ async def measured(services: list[Service], phase: Awaitable[T]) -> T:
         result.cpu_s[service.name] = service.cpu() - before[service.name]
         result.rss_mib[service.name] = service.rss()
     return result
+
+
+async def settle(services: list[Service], max_s: float = 90.0, idle_share: float = 0.2) -> float:
+    """Wait until the services are idle (under `idle_share` of a core over 2 s), so the work
+    left over from a phase (turns the driver gave up on) does not weigh on the next one."""
+    started = time.monotonic()
+    while time.monotonic() - started < max_s:
+        before = sum(s.cpu() for s in services)
+        await asyncio.sleep(2.0)
+        if sum(s.cpu() for s in services) - before < 2.0 * idle_share:
+            break
+    return time.monotonic() - started
 
 
 def summary(phase: Phase) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from bench.load import drivers
 from bench.load.drivers import RecordingTelegram
-from bench.load.measure import measured, summary
+from bench.load.measure import measured, settle, summary
 from bench.load.options import Options
 from bench.load.stack import (
     Product,
@@ -113,7 +113,7 @@ async def load(options: Options) -> dict[str, Any]:
                         row["round"] = round_no + 1
                         print(_line(row), flush=True)
                         results["phases"].append(row)
-                        await asyncio.sleep(2)  # let stragglers settle between phases
+                        await settle([stock, *mine])
             results["profile"] = await _profile(options, fake, product, tag + 1)
             results["chat_actions"] = fake.chat_actions
             results["messages"] = sum(len(m) for m in fake.messages.values())
@@ -223,6 +223,7 @@ async def scale(options: Options) -> dict[str, Any]:
                         ) + "needs RASA_URLS"
                     print(_line(row), flush=True)
                     results["phases"].append(row)
+                    await settle(product.services)
         finally:
             await asyncio.to_thread(product.stop)
             await asyncio.to_thread(drop, database)

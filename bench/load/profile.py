@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+ROOT = Path(__file__).resolve().parent.parent.parent
 FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 OURS = ("bot/", "adapters/", "handoff/", "actions/")
 
@@ -16,7 +17,7 @@ def _frame_name(frame: str) -> str:
     if not match:
         return frame.strip()
     path = match.group("file")
-    for marker in ("site-packages/", "python3.11/", "/wt-bench/", "/work/"):
+    for marker in (f"{ROOT}/", "site-packages/", "python3.11/"):
         if marker in path:
             path = path.split(marker, 1)[1]
             break
@@ -34,7 +35,7 @@ def top_functions(stacks: Path, rate_hz: int, turns: int, limit: int = 25) -> di
         if not count_text.isdigit():
             continue
         count = int(count_text)
-        frames = [_frame_name(f) for f in stack.split(";")[1:]]  # the first is the thread
+        frames = [_frame_name(f) for f in stack.split(";")]
         if not frames:
             continue
         total += count
