@@ -27,7 +27,7 @@ from bench.load.profile import top_functions
 from bench.load.report import write
 from tests.support import ROOT, free_port
 
-PARTS = ("startup", "load", "scale", "faults", "soak", "training")
+PARTS = ("startup", "load", "profile", "scale", "faults", "soak", "training")
 BENCH = ROOT / "bench"
 
 
@@ -57,8 +57,9 @@ def profile_table(profile: dict[str, Any]) -> str:
         return "py-spy wrote no stacks (see the run's log).\n"
     top = top_functions(Path(stacks), profile["rate_hz"], profile["answered"])
     lines = [
-        f"py-spy {profile['rate_hz']} Hz for {profile['duration_s']} s on the app while 50 "
-        f"Telegram chats talked: {profile['answered']} turns answered, app CPU (from /proc) "
+        f"`{profile.get('command', 'py-spy record')}` (`make bench ARGS='--only profile'`) "
+        f"on the app while 50 Telegram chats talked: {profile['answered']} replies reached the "
+        "fake Bot API in the window, app CPU (from /proc) "
         f"{1000 * profile['app_cpu_s'] / max(1, profile['answered']):.1f} ms/turn, sampled "
         f"{top['ms_per_turn_sampled']} ms/turn ({top['samples']} samples).",
         "",
@@ -108,6 +109,7 @@ def main() -> None:
     runners = {
         "startup": lambda: startup(options),
         "load": lambda: asyncio.run(parts.load(options)),
+        "profile": lambda: asyncio.run(parts.profile(options)),
         "scale": lambda: asyncio.run(parts.scale(options)),
         "faults": lambda: asyncio.run(faults.faults(options)),
         "soak": lambda: asyncio.run(parts.soak(options)),
@@ -122,8 +124,8 @@ def main() -> None:
         mode = "quick" if args.quick else "full"
         label = f", {args.label}" if args.label else ""
         result["ran"] = f"{mode} run{label}, {when}, took {took / 60:.1f} min"
-        if name == "load" and result.get("profile"):
-            (BENCH / "profile-top.md").write_text(profile_table(result["profile"]), "utf-8")
+        if name == "profile":
+            (BENCH / "profile-top.md").write_text(profile_table(result), "utf-8")
         (store / f"{name}.json").write_text(
             json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8"
         )
@@ -132,7 +134,7 @@ def main() -> None:
         path.stem: json.loads(path.read_text(encoding="utf-8"))
         for path in sorted(store.glob("*.json"))
     }
-    profile = results.get("load", {}).get("profile") or {}
+    profile = results.get("profile") or {}
     if args.report_only and profile.get("stacks") and Path(profile["stacks"]).exists():
         (BENCH / "profile-top.md").write_text(profile_table(profile), "utf-8")
     print(write(results, BENCH))

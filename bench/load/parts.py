@@ -114,6 +114,7 @@ async def load(options: Options) -> dict[str, Any]:
                         print(_line(row), flush=True)
                         results["phases"].append(row)
                         await settle([stock, *mine])
+            await settle(product.services)
             results["profile"] = await _profile(options, fake, product, tag + 1)
             results["chat_actions"] = fake.chat_actions
             results["messages"] = sum(len(m) for m in fake.messages.values())
@@ -126,50 +127,51 @@ async def load(options: Options) -> dict[str, Any]:
 async def _profile(
     options: Options, fake: RecordingTelegram, product: Product, tag: int
 ) -> dict[str, Any]:
-    """py-spy samples the app while 50 Telegram chats talk to it; returns the raw stacks' path."""
+    """py-spy samples the app (only while it holds the GIL: its own Python work) while 50
+    Telegram chats talk to it; turns are counted as the replies that reached the fake."""
     app = product.by_name("app")[0]
     out = options.logs / "profile-app.txt"
     chats, turns = (50, 3) if options.quick else (50, 10)
-    duration = 25 if options.quick else 60
+    duration = 30 if options.quick else 60
+    delivered_before = sum(len(m) for m in fake.messages.values())
+    cpu_before = app.cpu()
     spy = await asyncio.create_subprocess_exec(
-        str(ROOT / ".venv/bin/py-spy"),
-        "record",
-        "--pid",
-        str(app.pid),
-        "--rate",
-        "200",
-        "--duration",
-        str(duration),
-        "--format",
-        "raw",
-        "--output",
-        str(out),
-        "--nonblocking",
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )
-    phase = await measured(
-        [app],
-        drivers.telegram_phase(
-            fake,
-            product.app_bases(),
-            chats,
-            turns,
-            lambda _: GREETING,
-            options.turn_timeout_s,
-            float(duration),
-            tag,
-        ),
-    )
+        str(ROOT / ".venv/bin/py-spy"), "record", "--pid", str(app.pid), "--rate", "200",
+        "--duration", str(duration), "--format", "raw", "--gil", "--nonblocking",
+        "--output", str(out), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    phase = await drivers.telegram_phase(
+        fake, product.app_bases(), chats, turns, lambda _: GREETING,
+        options.turn_timeout_s, float(duration), tag,
+    )  # fmt: skip
     await asyncio.wait_for(spy.wait(), duration + 30)
+    replies = sum(len(m) for m in fake.messages.values()) - delivered_before
     return {
         "stacks": str(out) if out.exists() else None,
+        "command": f"py-spy record --pid <app> --rate 200 --duration {duration} --format raw "
+        "--gil --nonblocking",
         "duration_s": duration,
         "rate_hz": 200,
-        "answered": phase.answered,
-        "app_cpu_s": phase.cpu_s.get(app.name, 0.0),
+        "answered": replies,
+        "app_cpu_s": app.cpu() - cpu_before,
         "phase": summary(phase),
     }
+
+
+async def profile(options: Options) -> dict[str, Any]:
+    """The app alone (SQLite, one Rasa) under 50 Telegram chats, sampled by py-spy."""
+    logs = options.logs / "profile"
+    logs.mkdir(parents=True, exist_ok=True)
+    async with fake_bot_api() as fake:
+        product = Product(logs, sqlite_database(logs), fake.base_url)
+        try:
+            await asyncio.to_thread(product.start)
+            bases = product.app_bases()
+            await drivers.telegram_phase(fake, bases, 5, 2, lambda _: GREETING, 60, 120, 1)
+            await settle(product.services)
+            return await _profile(options, fake, product, _phase_tags() + 7000)
+        finally:
+            await asyncio.to_thread(product.stop)
 
 
 def _line(row: dict[str, Any]) -> str:

@@ -319,7 +319,8 @@ def write(results: dict[str, Any], out: Path) -> Path:
         "Written by `bench/run_all.py` from `bench/results/*.json`; do not edit by hand. Each part",
         "says when and how it ran. Run everything: `make bench`",
         "(= `.venv/bin/python bench/run_all.py`); parts: `--only",
-        "startup,load,scale,faults,soak,training`; small sizes for a busy machine: `--quick`;",
+        "startup,load,profile,scale,faults,soak,training`; small sizes for a busy machine:",
+        "`--quick`;",
         "a 30-minute soak: `make bench ARGS='--only soak --soak-minutes 30'`. Logs of every",
         "process of the last run are in `var/bench/run-*/`.",
         "",
@@ -381,7 +382,7 @@ def write(results: dict[str, Any], out: Path) -> Path:
     if "training" in results:
         lines += ["## Training, model load and Rasa's cold start vs training data", ""]
         lines += [*_training(results["training"], out), ""]
-    if results.get("load", {}).get("profile"):
+    if results.get("profile"):
         lines += ["## Profile of the app", "", "See `bench/PROFILE.md`.", ""]
     readme = out / "README.md"
     readme.write_text("\n".join(lines), encoding="utf-8")
