@@ -38,7 +38,7 @@ class Options:
     @property
     def scale_levels(self) -> list[tuple[int, int]]:
         """(chats, turns) of the scale-out part."""
-        return [(500, 1)] if self.quick else [(50, 5), (500, 2)]
+        return [(50, 2)] if self.quick else [(50, 5), (500, 2)]
 
     @property
     def scale_configs(self) -> list[tuple[int, int]]:

@@ -113,7 +113,7 @@ async def load(options: Options) -> dict[str, Any]:
                         row["round"] = round_no + 1
                         print(_line(row), flush=True)
                         results["phases"].append(row)
-                        await settle([stock, *mine])
+                        await settle([stock, *mine], options.phase_timeout_s * 2)
             await settle(product.services)
             results["profile"] = await _profile(options, fake, product, tag + 1)
             results["chat_actions"] = fake.chat_actions
@@ -197,6 +197,7 @@ async def scale(options: Options) -> dict[str, Any]:
             tag = _phase_tags() + 5000
             for rasa_count, app_count in options.scale_configs:
                 await asyncio.to_thread(product.start_apps, app_count, rasa_count)
+                await settle(product.services)
                 bases = product.app_bases()
                 await drivers.telegram_phase(fake, bases, 4, 1, lambda _: GREETING, 60, 120, tag)
                 used = [s for s in product.services if not s.name.startswith("rasa")]
