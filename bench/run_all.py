@@ -123,7 +123,11 @@ def main() -> None:
         when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         mode = "quick" if args.quick else "full"
         label = f", {args.label}" if args.label else ""
-        result["ran"] = f"{mode} run{label}, {when}, took {took / 60:.1f} min"
+        load = os.getloadavg()[1]  # what else the machine ran decides what the figures mean
+        result["ran"] = (
+            f"{mode} run{label}, {when}, took {took / 60:.1f} min, "
+            f"load average {load:.1f} on {os.cpu_count()} cores"
+        )
         if name == "profile":
             (BENCH / "profile-top.md").write_text(profile_table(result), "utf-8")
         (store / f"{name}.json").write_text(

@@ -335,6 +335,14 @@ def write(results: dict[str, Any], out: Path) -> Path:
         "phase's end.",
         "",
     ]
+    if any(meta.startswith("quick") for meta in parts.values()):
+        lines += [
+            "> **Quick runs on a shared machine** (`--quick`; 2 cores shared with about seven",
+            "> other agents' builds, trainings and tests, load average 15–19, parts running",
+            "> side by side): these figures prove the harness works end to end; they are not the",
+            "> product's speed. Full-size figures need `make bench` on a quiet machine.",
+            "",
+        ]
     for name, meta in parts.items():
         lines.append(f"- `{name}`: {meta}")
     lines.append("")
