@@ -366,6 +366,14 @@ def write(results: dict[str, Any], out: Path) -> Path:
             "",
         ]
         lines += [*_load_rows(load["phases"]), "", *_ratios(load["phases"]), ""]
+        if any(p["sent"] and not p["answered"] for p in load["phases"]):
+            lines += [
+                "A phase with nothing answered: every turn waited past the turn limit, usually",
+                "because the system was still working off the turns an earlier phase gave up on",
+                "(the bench now waits for every process to go idle between phases, up to twice",
+                "the phase limit).",
+                "",
+            ]
         lines += [*_plot_load(load["phases"], out), ""]
     if "scale" in results:
         lines += [
