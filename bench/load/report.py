@@ -198,7 +198,15 @@ def _scale(results: dict[str, Any], out: Path) -> list[str]:
     figure.tight_layout()
     figure.savefig(out / "plots" / "scale.png", dpi=90)
     plt.close(figure)
-    return [*lines, "", "![scale-out](plots/scale.png)"]
+    supported = results.get("rasa_urls_supported")
+    why = [
+        "",
+        "The second Rasa's CPU shows whether turns reached it (0 = the app did not spread them).",
+        "This checkout's app "
+        + ("reads `RASA_URLS`." if supported else "has no `RASA_URLS` setting yet: the bench")
+        + ("" if supported else " passes it anyway, and the 2-Rasa rows say «needs RASA_URLS»."),
+    ]
+    return [*lines, *why, "", "![scale-out](plots/scale.png)"]
 
 
 def _faults(results: dict[str, Any]) -> list[str]:
