@@ -1,9 +1,9 @@
 """`make bench`: every benchmark in one go, written into bench/README.md with plots.
 
-Usage: .venv/bin/python bench/run_all.py [--quick] [--only startup,load,scale,faults,soak,training]
-                                          [--soak-minutes 3] [--label "…"]
-Parts that did not run keep their earlier results (bench/results/<part>.json). Every loop is bounded
-in count and time; everything runs on loopback; the bench stops what it started.
+Usage: .venv/bin/python bench/run_all.py [--quick] [--soak-minutes 3] [--label "…"]
+          [--only startup,load,profile,scale,faults,soak,training] [--report-only]
+Parts that did not run keep their earlier results (bench/measured/<part>.json). Every loop is
+bounded in count and time; everything runs on loopback; the bench stops what it started.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def main() -> None:
         out=BENCH,
     )
     options.logs.mkdir(parents=True, exist_ok=True)
-    store = BENCH / "results"
+    store = BENCH / "measured"
     store.mkdir(exist_ok=True)
     runners = {
         "startup": lambda: startup(options),

@@ -13,7 +13,7 @@ class Options:
     quick: bool
     soak_minutes: float
     logs: Path  # every process's log for this run
-    out: Path  # results/, README.md and the plots
+    out: Path  # measured/, README.md and the plots
 
     @property
     def levels(self) -> list[tuple[int, int]]:

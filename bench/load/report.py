@@ -324,8 +324,8 @@ def write(results: dict[str, Any], out: Path) -> Path:
     lines = [
         "# Benchmarks (`make bench`)",
         "",
-        "Written by `bench/run_all.py` from `bench/results/*.json`; do not edit by hand. Each part",
-        "says when and how it ran. Run everything: `make bench`",
+        "Written by `bench/run_all.py` from `bench/measured/*.json`; do not edit by hand. Each",
+        "part says when and how it ran. Run everything: `make bench`",
         "(= `.venv/bin/python bench/run_all.py`); parts: `--only",
         "startup,load,profile,scale,faults,soak,training`; small sizes for a busy machine:",
         "`--quick`;",
