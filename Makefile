@@ -102,8 +102,8 @@ test: setup browser-deps train ## every test: lint, unit, integration (SQLite an
 test-fast: .venv/.synced ## unit tests only (no Rasa, no browser)
 	.venv/bin/pytest -q -p no:cacheprovider -m "not rasa and not browser"
 
-bench: setup train ## time from `make run` to the first answer, and memory per process
-	$(APP_PY) bench/startup.py
+bench: setup train ## every benchmark into bench/README.md (ARGS='--quick', '--only load,faults', '--soak-minutes 30')
+	RASA_MODEL=$(MODEL) $(APP_PY) bench/run_all.py $(ARGS)
 
 bench-nlu: setup ## held-out intent accuracy / macro-F1: our pipeline against Rasa's stock one
 	$(APP_PY) bench/nlu_vs_stock.py

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -119,6 +120,7 @@ def main() -> None:
     finally:
         os.killpg(make.pid, signal.SIGINT)
         make.wait(60)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import TranscriptEntry
@@ -11,19 +11,26 @@ from bot.models import TranscriptEntry
 async def annotate_intent(
     session: AsyncSession, conversation_id: str, intent: str | None, confidence: float | None
 ) -> None:
-    """Note on the citizen's latest line what the bot understood."""
-    entry = await session.scalar(
-        select(TranscriptEntry)
+    """Note on the citizen's latest line what the bot understood.
+
+    One UPDATE with the latest line as a subquery: loading the row into the session first
+    cost a round trip and an ORM object on every turn (bench/PROFILE.md)."""
+    if not intent:
+        return
+    latest_line = (
+        select(func.max(TranscriptEntry.id))
         .where(
             TranscriptEntry.conversation_id == conversation_id,
             TranscriptEntry.author == "citizen",
         )
-        .order_by(TranscriptEntry.id.desc())
-        .limit(1)
+        .scalar_subquery()
     )
-    if entry is not None and intent:
-        entry.intent = intent
-        entry.confidence = confidence
+    await session.execute(
+        update(TranscriptEntry)
+        .where(TranscriptEntry.id == latest_line)
+        .values(intent=intent, confidence=confidence)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def latest(session: AsyncSession, conversation_id: str, limit: int) -> list[TranscriptEntry]:

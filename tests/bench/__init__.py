@@ -1,0 +1,1 @@
+"""Tests of the benchmark harness's own logic (counting, data growth), not of speed."""
