@@ -377,7 +377,7 @@ def summary(
         "",
         "## Vague phrases under the fallback (`tests/data/vague_phrases.txt`)",
         "",
-        head,
+        "| figure | " + " | ".join(names) + " |",
         rule,
     ]
     lines.append(
