@@ -111,7 +111,7 @@ bench-nlu: setup ## held-out intent accuracy / macro-F1: our pipeline against Ra
 bench-handoff: setup train ## handoff latency: request → console push, reply → Telegram (p50/p95/max, N=20)
 	RASA_MODEL=$(MODEL) $(APP_PY) bench/handoff_latency.py
 
-eval: .venv-rasa/.synced ## rasa data validate, 5-fold NLU cross-validation and held-out scores into reports/eval/
+eval: .venv-rasa/.synced ## NLU of today, the new config and stock Rasa side by side on every set (reports/eval/)
 	.venv-rasa/bin/python bench/eval.py
 
 clean: ## remove environments, models and local state
