@@ -23,6 +23,8 @@ from bot.metrics import Metrics
 from bot.notifications import StatusNotifier
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
+from bot.retention.job import PurgeLease, RetentionJob
+from bot.retention.wiring import DataLifecycle, data_lifecycle
 from bot.router import Router
 from bot.settings import Settings
 from bot.storage import create_engine, create_session_factory, session_scope
@@ -41,6 +43,8 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 REDIS = web.AppKey("redis", Redis)
 NOTIFIER = web.AppKey("notifier", StatusNotifier)
 WAKEUPS = web.AppKey("wakeups", RedisWakeups)
+RETENTION = web.AppKey("retention", RetentionJob)
+LIFECYCLE = web.AppKey("data_lifecycle", DataLifecycle)
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
@@ -48,6 +52,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     yield
     await app[HTTP].close()
     await app[ENGINE].dispose()
+    await app[LIFECYCLE].tracker.close()
     redis = app.get(REDIS)
     if redis is not None:
         await redis.aclose()
@@ -76,6 +81,7 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
         asyncio.create_task(app[OUTBOX].run_forever(), name="outbox"),
         asyncio.create_task(app[NOTIFIER].run_forever(), name="status-notifier"),
         asyncio.create_task(app[HANDOFF].run_forever(), name="handoff"),
+        asyncio.create_task(app[RETENTION].run_forever(), name="retention"),
     }
     wakeups = app.get(WAKEUPS)
     if wakeups is not None:
@@ -137,6 +143,8 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
         handoff=handoff.on_handoff, csat=handoff.on_csat, leave_queue=handoff.on_leave_queue
     )
     router.held_message_handler = handoff.on_citizen_message
+    lifecycle = data_lifecycle(settings, sessions)  # retention purge and forget-me
+    router.custom_handlers["forget"] = lifecycle.eraser.on_forget
     app[SETTINGS] = settings
     app[ENGINE] = engine
     app[HTTP] = http
@@ -148,6 +156,13 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     app[ROUTER] = router
     app[HANDOFF] = handoff
     app[NOTIFIER] = StatusNotifier(sessions, outbox, settings.router_poll_interval_s)
+    app[LIFECYCLE] = lifecycle
+    app[RETENTION] = RetentionJob(
+        lifecycle.eraser,
+        lifecycle.purge,
+        PurgeLease(sessions, settings.instance_name, settings.retention_purge_interval_s),
+        settings.erasure_poll_s,
+    )
     if redis is not None and wakeups is not None:
         app[REDIS] = redis
         app[WAKEUPS] = wakeups
