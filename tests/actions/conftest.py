@@ -85,3 +85,14 @@ def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
 def user_event(intent: str, text: str = "") -> dict[str, Any]:
     """A user turn in the tracker's history."""
     return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+
+
+async def consent_given(sessions: async_sessionmaker[AsyncSession], *chats: str) -> None:
+    """The chats agreed to the current consent text (content/consent.yml), as «Согласен» does."""
+    from actions.consent import load_consent  # noqa: PLC0415 - privacy helpers, on demand
+    from actions.store.privacy import give_consent  # noqa: PLC0415
+
+    version = (await load_consent()).version
+    async with session_scope(sessions) as session:
+        for chat in chats:
+            await give_consent(session, chat, chat.split(":", 1)[0], version, NOW)

@@ -32,6 +32,7 @@ from tests.actions.conftest import (
     PETROVA_CHAT,
     STRANGER_CHAT,
     clock,
+    consent_given,
     make_tracker,
     run_action,
     slot_events,
@@ -41,6 +42,7 @@ from tests.actions.conftest import (
 @pytest.fixture
 async def bound(demo: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
     """Ivanov's and Petrova's chats bound through verified phone shares."""
+    await consent_given(demo, IVANOV_CHAT, PETROVA_CHAT, STRANGER_CHAT)
     for chat, phone in ((IVANOV_CHAT, DEMO_CITIZEN_PHONE), (PETROVA_CHAT, OTHER_CITIZEN_PHONE)):
         metadata = {"contact": {"phone": phone, "verified": True}}
         await run_action(ActionIdentify(demo, clock), make_tracker(chat, metadata=metadata))
