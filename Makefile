@@ -17,8 +17,18 @@ export PYTHONDONTWRITEBYTECODE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
-# Local default only; production sets its own (README). honcho also loads `.env`.
-export RASA_TOKEN ?= local-dev-rasa-token
+# `make run` and the tools it runs use secrets generated once for this checkout (var/secrets.mk,
+# never committed); a variable already set in the environment wins. Production sets its own
+# and the app refuses the development defaults there (README, docs/security.md).
+SECRETS := var/secrets.mk
+ifneq ($(filter run demo-data operator,$(or $(MAKECMDGOALS),help)),)
+-include $(SECRETS)
+endif
+export RASA_PORT ?= 5005
+export ACTION_SERVER_PORT ?= 5055
+export INTERNAL_HOST ?= 127.0.0.1
+export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
+export ACTION_SERVER_URL ?= http://127.0.0.1:$(ACTION_SERVER_PORT)
 
 # The model is named after everything that shapes it, so a matching model is never retrained.
 MODEL_INPUTS := domain.yml config.yml requirements/rasa.txt $(shell find data nlu -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' \) -not -path '*/__pycache__/*' 2>/dev/null | sort)
@@ -47,6 +57,10 @@ $(UV):
 
 setup: .venv/.synced .venv-rasa/.synced ## create or update both virtual environments
 
+$(SECRETS): | .venv/.synced
+	mkdir -p var
+	umask 077 && $(APP_PY) -m bot.devsecrets > $@.tmp && mv $@.tmp $@
+
 browser-deps: ## Debian's headless chromium for the browser tests
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
@@ -70,7 +84,7 @@ operator: migrate ## create the first console admin (asks, or OPERATOR_LOGIN/NAM
 purge: migrate ## remove personal data older than its retention period (RETENTION_*_DAYS)
 	$(APP_PY) -m bot.retention purge
 
-run: setup migrate demo-data train ## start rasa, the action server and the app (Ctrl-C stops all)
+run: setup $(SECRETS) migrate demo-data train ## start rasa, the action server and the app (Ctrl-C stops all)
 	@echo "Web chat:         http://localhost:$${APP_PORT:-8080}/"
 	@echo "Operator console: http://localhost:$${APP_PORT:-8080}/console"
 	RASA_MODEL=$(MODEL) .venv/bin/honcho start -f Procfile

@@ -87,7 +87,7 @@ class ActionAppealStatus(StoreAction):
             if await queries.lookups_limited(session, tracker.sender_id, now):
                 _say_limited(dispatcher)
                 return [SlotSet("appeal_number", None)]
-            citizen = await queries.bound_citizen(session, tracker.sender_id)
+            citizen = await self.owner(session, tracker)
             if citizen is None:
                 await ask_for_phone(session, dispatcher, tracker.sender_id, await load_consent())
                 return [SlotSet("citizen_bound", False)]
@@ -158,7 +158,7 @@ class ActionMyAppeals(StoreAction):
         """Numbers and statuses, overdue ones marked."""
         now = self.now()
         async with self.session() as session:
-            citizen = await queries.bound_citizen(session, tracker.sender_id)
+            citizen = await self.owner(session, tracker)
             if citizen is None:
                 await ask_for_phone(session, dispatcher, tracker.sender_id, await load_consent())
                 return [SlotSet("citizen_bound", False)]
@@ -194,7 +194,7 @@ class ActionSubscribeStatus(StoreAction):
         number = normalize_appeal_number(str(raw)) if raw else None
         now = self.now()
         async with self.session() as session:
-            citizen = await queries.bound_citizen(session, tracker.sender_id)
+            citizen = await self.owner(session, tracker)
             if citizen is None:
                 await ask_for_phone(session, dispatcher, tracker.sender_id, await load_consent())
                 return [SlotSet("citizen_bound", False)]

@@ -11,24 +11,30 @@ from typing import Any
 from rasa_sdk import Action
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from actions.store import queries
 from actions.store.calendar import MOSCOW
 from actions.store.db import default_session_factory
+from actions.store.models import Citizen
+from actions.vouching import FactCheck, default_fact_check
+from bot.facts import VouchedFacts
 from bot.storage import session_scope, utcnow
 
 Clock = Callable[[], datetime]
 
 
 class StoreAction(Action, ABC):  # type: ignore[misc]
-    """An action with an injectable session factory and clock; production uses the defaults."""
+    """An action with injectable sessions, clock and fact check; production uses the defaults."""
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession] | None = None,
         clock: Clock | None = None,
+        facts: FactCheck | None = None,
     ) -> None:
-        """Tests pass their own database and clock; the action server passes nothing."""
+        """Tests pass their own database, clock and key; the action server passes nothing."""
         self._sessions = sessions
         self._clock = clock or utcnow
+        self._facts = facts
 
     @abstractmethod
     def name(self) -> str:
@@ -37,6 +43,16 @@ class StoreAction(Action, ABC):  # type: ignore[misc]
     def now(self) -> datetime:
         """The current UTC time by the injected clock."""
         return self._clock()
+
+    def vouched(self, tracker: Any) -> VouchedFacts | None:
+        """What the app signed for this turn, or None for a turn it did not send."""
+        return (self._facts or default_fact_check()).facts_of(tracker, self.now())
+
+    async def owner(self, session: AsyncSession, tracker: Any) -> Citizen | None:
+        """The citizen bound to this chat — only on a turn the app vouches for."""
+        if self.vouched(tracker) is None:
+            return None
+        return await queries.bound_citizen(session, tracker.sender_id)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actions import identification, texts
 from actions.base import Clock, StoreAction, button
 from actions.store import privacy
+from actions.vouching import FactCheck
 from bot.settings import load_settings
 
 AGREE_PAYLOAD = "/consent_agree"
@@ -107,10 +108,11 @@ class _PrivacyAction(StoreAction, ABC):
         self,
         sessions: Any = None,
         clock: Clock | None = None,
+        facts: FactCheck | None = None,
         consent_path: Path | None = None,
     ) -> None:
-        """Tests pass their database, clock and consent file; the action server nothing."""
-        super().__init__(sessions, clock)
+        """Tests pass their database, clock, key and consent file; the action server nothing."""
+        super().__init__(sessions, clock, facts)
         self.consent_path = consent_path
 
 
@@ -124,12 +126,16 @@ class ActionConsentAgree(_PrivacyAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Store the consent to the version the citizen was shown (the current one)."""
+        """Store the consent to the version the citizen was shown (the current one) — only on a
+        turn the app vouches for, so nobody can consent in another chat's name."""
         consent = await load_consent(self.consent_path)
-        channel = _channel(tracker)
+        facts = self.vouched(tracker)
+        if facts is None:
+            ask_consent(dispatcher, consent)
+            return []
         async with self.session() as session:
             await privacy.give_consent(
-                session, tracker.sender_id, channel, consent.version, self.now()
+                session, tracker.sender_id, facts.channel[:20], consent.version, self.now()
             )
         dispatcher.utter_message(text=texts.CONSENT_AGREED)
         identification.ask_to_identify(dispatcher)
@@ -146,9 +152,11 @@ class ActionRevokeConsent(_PrivacyAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Withdraw and say what ended."""
-        async with self.session() as session:
-            ended = await privacy.revoke_consent(session, tracker.sender_id, self.now())
+        """Withdraw and say what ended (a turn the app did not send ends nothing)."""
+        ended = False
+        if self.vouched(tracker) is not None:
+            async with self.session() as session:
+                ended = await privacy.revoke_consent(session, tracker.sender_id, self.now())
         dispatcher.utter_message(
             text=texts.CONSENT_REVOKED if ended else texts.CONSENT_NOTHING_TO_REVOKE
         )
@@ -167,13 +175,12 @@ class ActionForgetMe(_PrivacyAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Forget the binding, subscriptions and consent now; the app erases the transcript,
-        inbox/outbox and the Rasa tracker after the turn (Rasa saves the tracker at its end)."""
+        inbox/outbox and the Rasa tracker after the turn (Rasa saves the tracker at its end).
+        A turn the app did not vouch for erases nothing."""
+        if self.vouched(tracker) is None:
+            dispatcher.utter_message(text=texts.FORGET_NOT_VOUCHED)
+            return []
         async with self.session() as session:
             await privacy.forget_chat(session, tracker.sender_id)
         dispatcher.utter_message(text=texts.FORGET_DONE, json_message=FORGET_PAYLOAD)
         return [SlotSet("citizen_bound", False)]
-
-
-def _channel(tracker: Tracker) -> str:
-    metadata: dict[str, Any] = (tracker.latest_message or {}).get("metadata") or {}
-    return str(metadata.get("channel") or tracker.sender_id.split(":", 1)[0])[:20]

@@ -39,7 +39,7 @@ class ActionCheckBinding(StoreAction):
     ) -> list[EventType]:
         """Look the binding up."""
         async with self.session() as session:
-            citizen = await queries.bound_citizen(session, tracker.sender_id)
+            citizen = await self.owner(session, tracker)
         return [SlotSet("citizen_bound", citizen is not None)]
 
 
@@ -53,7 +53,7 @@ class ActionIdentify(StoreAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Bind only a phone the channel proved to be the sender's own."""
+        """Bind only a phone the channel proved to be the sender's own, as the app signed it."""
         # privacy: no consent to the current text (actions/consent.py) → ask it, bind nothing
         if await consent.ask_consent_if_missing(self.session, dispatcher, tracker.sender_id):
             return [SlotSet("citizen_bound", False)]
@@ -62,18 +62,18 @@ class ActionIdentify(StoreAction):
         if not isinstance(contact, dict) or not contact.get("phone"):
             dispatcher.utter_message(text=texts.IDENTIFY_NO_CONTACT)
             return [SlotSet("citizen_bound", False)]
-        if contact.get("verified") is not True:
+        facts = self.vouched(tracker)
+        if facts is None or facts.contact_phone is None:
             dispatcher.utter_message(text=texts.IDENTIFY_UNVERIFIED)
             return [SlotSet("citizen_bound", False)]
-        phone = normalize_phone(str(contact["phone"]))
+        phone = normalize_phone(facts.contact_phone)
         async with self.session() as session:
             citizen = await queries.citizen_by_phone(session, phone) if phone else None
             if citizen is None:
                 dispatcher.utter_message(text=texts.IDENTIFY_UNKNOWN_PHONE)
                 return [SlotSet("citizen_bound", False)]
-            channel = str(metadata.get("channel") or tracker.sender_id.split(":", 1)[0])
             await queries.bind_chat(
-                session, tracker.sender_id, citizen, f"{channel}_contact", self.now()
+                session, tracker.sender_id, citizen, f"{facts.channel}_contact", self.now()
             )
             first_name = _first_name(citizen.full_name)
         dispatcher.utter_message(text=texts.IDENTIFY_DONE.format(first_name=first_name))
@@ -91,8 +91,10 @@ class ActionUnbind(StoreAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Delete the binding and say so."""
-        async with self.session() as session:
-            removed = await queries.unbind_chat(session, tracker.sender_id)
+        removed = False
+        if self.vouched(tracker) is not None:
+            async with self.session() as session:
+                removed = await queries.unbind_chat(session, tracker.sender_id)
         dispatcher.utter_message(text=texts.UNBIND_DONE if removed else texts.UNBIND_NOTHING)
         return [SlotSet("citizen_bound", False)]
 

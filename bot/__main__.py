@@ -8,7 +8,7 @@ from aiohttp import web
 
 from bot.app import create_app
 from bot.logging import configure_logging
-from bot.settings import load_settings
+from bot.settings import load_settings, production_problems
 
 
 def main() -> None:
@@ -16,6 +16,11 @@ def main() -> None:
     settings = load_settings()
     configure_logging(settings.log_level, settings.log_format)
     log = logging.getLogger("bot")
+    problems = production_problems(settings)
+    if problems:
+        for problem in problems:
+            log.critical("refusing to start: %s", problem)
+        raise SystemExit(2)
     app = create_app(settings)  # a coroutine: run_app awaits it inside its loop
     log.info(
         "app starting",

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.channels import setup_channels
 from adapters.webchat import WebchatSender, setup_webchat
 from bot.attachments import AttachmentFetchers
+from bot.facts import FactSigner
 from bot.inbox import Inbox
 from bot.keys import ATTACHMENTS, INBOX, METRICS, OUTBOX, RASA, ROUTER, SESSIONS, SETTINGS
 from bot.metrics import Metrics
@@ -127,6 +128,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
         poll_interval_s=settings.router_poll_interval_s,
         backoff_max_s=settings.retry_backoff_max_s,
         max_text_chars=settings.max_text_chars,
+        facts=FactSigner(settings.facts_signing_key.get_secret_value().encode()),
     )
     handoff = HandoffService(
         sessions,

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.facts import FactSigner, TurnFacts
 from bot.inbox import Inbox
 from bot.messages import InboundKind, InboundMessage, OutboundMessage
 from bot.metrics import Metrics
@@ -37,6 +38,11 @@ HeldMessageHandler = Callable[[AsyncSession, InboundMessage], Awaitable[bool]]
 RESUME_EVENTS: list[dict[str, Any]] = [{"event": "resume"}]
 
 
+def rasa_message_id(message: InboundMessage) -> str:
+    """The turn's id at Rasa: the same on every retry, so Rasa answers a retry from its tracker."""
+    return f"{message.channel}:{message.external_id}"
+
+
 def rasa_text(message: InboundMessage, max_chars: int) -> str:
     """What Rasa gets for a turn: button payloads as they are, typed text never as an intent."""
     if message.kind in (InboundKind.BUTTON, InboundKind.COMMAND) and message.payload:
@@ -49,15 +55,18 @@ def rasa_text(message: InboundMessage, max_chars: int) -> str:
     return typed[:max_chars]
 
 
-def rasa_metadata(message: InboundMessage) -> dict[str, Any]:
-    """The facts Rasa's actions may rely on; set only by the app, never by the citizen."""
-    metadata: dict[str, Any] = {
-        "channel": message.channel,
-        "chat_id": message.chat_id,
-        "user_id": message.user_id,
-    }
-    if message.contact is not None:
-        metadata["contact"] = message.contact.model_dump(mode="json")
+def rasa_metadata(message: InboundMessage, facts: FactSigner) -> dict[str, Any]:
+    """The facts Rasa's actions may rely on, signed by the app; never set by the citizen."""
+    metadata = facts.sign(
+        TurnFacts(
+            sender=message.conversation_id,
+            channel=message.channel,
+            chat_id=message.chat_id,
+            user_id=message.user_id,
+            message_id=rasa_message_id(message),
+            contact=message.contact.model_dump(mode="json") if message.contact else None,
+        )
+    )
     if message.attachment is not None:
         metadata["attachment"] = {"kind": message.attachment.kind}
     return metadata
@@ -79,6 +88,7 @@ class Router:
         poll_interval_s: float,
         backoff_max_s: float,
         max_text_chars: int,
+        facts: FactSigner,
         concurrency: int = 8,
     ) -> None:
         self._sessions = sessions
@@ -91,6 +101,7 @@ class Router:
         self._poll = poll_interval_s
         self._backoff_max = backoff_max_s
         self._max_text = max_text_chars
+        self._facts = facts
         self._slots = asyncio.Semaphore(concurrency)
         self._active: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -233,8 +244,8 @@ class Router:
             turn = await self._rasa.turn(
                 sender=message.conversation_id,
                 message=rasa_text(message, self._max_text),
-                message_id=f"{message.channel}:{message.external_id}",
-                metadata=rasa_metadata(message),
+                message_id=rasa_message_id(message),
+                metadata=rasa_metadata(message, self._facts),
             )
         except RasaUnavailable as exc:
             await self._postpone(item, message, str(exc))

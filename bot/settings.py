@@ -10,6 +10,13 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Development defaults: tests and a bare checkout run with them; `make run` generates its own
+# (var/secrets.env) and production refuses them (`production_problems`).
+DEV_RASA_TOKEN = "local-dev-rasa-token"  # noqa: S105 - refused in production
+DEV_ACTION_SERVER_TOKEN = "local-dev-action-server-token"  # noqa: S105 - refused in production
+DEV_SESSION_SECRET = "local-dev-session-secret-change-me-32b"  # noqa: S105 - refused in production
+DEV_FACTS_SIGNING_KEY = "local-dev-facts-signing-key"
+MIN_SECRET_CHARS = 24
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "gospomoshnik.db"
 
 
@@ -23,14 +30,34 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; sqlite+aiosqlite by default, postgresql+asyncpg in production",
     )
     rasa_url: str = "http://127.0.0.1:5005"
-    rasa_token: SecretStr = SecretStr("local-dev-rasa-token")
+    rasa_token: SecretStr = SecretStr(DEV_RASA_TOKEN)
     rasa_timeout_s: float = 30.0
     action_server_url: str = "http://127.0.0.1:5055"
     redis_url: str | None = None
     public_url: str | None = None
     app_host: str = "0.0.0.0"  # noqa: S104 - the app is a network service
     app_port: int = 8080
-    session_secret: SecretStr = SecretStr("local-dev-session-secret-change-me-32b")
+    session_secret: SecretStr = SecretStr(DEV_SESSION_SECRET)
+    # --- trust boundaries (docs/security.md) ---
+    app_env: Literal["development", "production"] = Field(
+        default="development",
+        description="production refuses every development default secret (so does PUBLIC_URL)",
+    )
+    action_server_token: SecretStr = Field(
+        default=SecretStr(DEV_ACTION_SERVER_TOKEN),
+        description="shared secret Rasa sends with every action call (endpoints `token:`)",
+    )
+    facts_signing_key: SecretStr = Field(
+        default=SecretStr(DEV_FACTS_SIGNING_KEY),
+        description="HMAC key of the facts the app vouches for; app and action server only",
+    )
+    facts_max_age_s: float = Field(
+        default=300.0, description="how old a signed turn may be when an action checks it"
+    )
+    internal_host: str = Field(
+        default="127.0.0.1",
+        description="address Rasa and the action server listen on; open it for several hosts",
+    )
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"
     instance_name: str = Field(default="app-1", description="name of this app instance in logs")
@@ -105,9 +132,38 @@ class Settings(BaseSettings):
         return url
 
     @cached_property
+    def is_production(self) -> bool:
+        """True when the app serves the public: APP_ENV=production or a PUBLIC_URL is set."""
+        return self.app_env == "production" or bool(self.public_url)
+
+    @cached_property
     def is_sqlite(self) -> bool:
         """True for the embedded default database."""
         return self.database_url.startswith("sqlite")
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Why these settings must not serve the public: each names the variable to set.
+
+    Empty outside production. A secret is refused when it is a development default or too
+    short to resist guessing.
+    """
+    if not settings.is_production:
+        return []
+    secrets = {
+        "RASA_TOKEN": (settings.rasa_token, DEV_RASA_TOKEN),
+        "ACTION_SERVER_TOKEN": (settings.action_server_token, DEV_ACTION_SERVER_TOKEN),
+        "SESSION_SECRET": (settings.session_secret, DEV_SESSION_SECRET),
+        "FACTS_SIGNING_KEY": (settings.facts_signing_key, DEV_FACTS_SIGNING_KEY),
+    }
+    problems = []
+    for variable, (value, default) in secrets.items():
+        secret = value.get_secret_value()
+        if secret == default:
+            problems.append(f"{variable} is the development default: set a secret of your own")
+        elif len(secret) < MIN_SECRET_CHARS:
+            problems.append(f"{variable} is shorter than {MIN_SECRET_CHARS} characters")
+    return problems
 
 
 def load_settings() -> Settings:

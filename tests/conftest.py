@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,9 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 import bot.models  # noqa: F401 - registers the app's tables
 from bot.storage import Base, create_engine, create_session_factory
 from tests.support import (
+    TEST_SECRETS,
     create_postgres_database,
     drop_postgres_database,
 )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The test secrets for every Settings() and process of the run, whatever `.env` says."""
+    os.environ.update(TEST_SECRETS)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

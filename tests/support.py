@@ -24,6 +24,15 @@ from bot.storage import session_scope
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 RASA_TOKEN = "test-rasa-token"
+ACTION_SERVER_TOKEN = "test-action-server-token"
+FACTS_SIGNING_KEY = "test-facts-signing-key"
+# Every process a test starts, and every Settings() made in the test process, uses these
+# (tests/conftest.py puts them in the environment, where they beat a developer's `.env`).
+TEST_SECRETS = {
+    "RASA_TOKEN": RASA_TOKEN,
+    "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
+    "FACTS_SIGNING_KEY": FACTS_SIGNING_KEY,
+}
 
 
 def in_ci() -> bool:
@@ -114,7 +123,7 @@ def _env(extra: dict[str, str]) -> dict[str, str]:
             "PYTHONPATH": str(ROOT),
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "RASA_TELEMETRY_ENABLED": "false",
-            "RASA_TOKEN": RASA_TOKEN,
+            **TEST_SECRETS,
         }
     )
     env.update(extra)
@@ -149,7 +158,7 @@ class RasaProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.endpoints = workdir / "endpoints.yml"
         self.endpoints.write_text(
-            f'action_endpoint:\n  url: "{action_url}/webhook"\n'
+            f'action_endpoint:\n  url: "{action_url}/webhook"\n  token: "{ACTION_SERVER_TOKEN}"\n'
             f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {workdir / 'tracker.db'}\n",
             encoding="utf-8",
         )

@@ -10,7 +10,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions.demo import load_demo
+from actions.demo import DEMO_CITIZEN_PHONE, OTHER_CITIZEN_PHONE, load_demo
+from actions.identification import ActionIdentify
+from actions.vouching import FactCheck
+from bot.facts import TurnFacts, sign_facts
 from bot.storage import session_scope
 
 # Tuesday 10 March 2026, 12:00 in Moscow: the first working day after the 9 March holiday.
@@ -19,6 +22,9 @@ SNILS_KEY = "test-snils-key"
 IVANOV_CHAT = "telegram:1001"
 PETROVA_CHAT = "telegram:1002"
 STRANGER_CHAT = "telegram:1003"
+FACTS_KEY = b"test-facts-signing-key"
+# What the actions under test check turns with: the key the app would sign them with.
+FACTS = FactCheck(key=FACTS_KEY, max_age_s=300)
 
 
 def clock() -> datetime:
@@ -34,6 +40,17 @@ async def demo(sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker
     return sessions
 
 
+@pytest.fixture
+async def bound(demo: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    """Ivanov's and Petrova's chats bound through verified phone shares (after consent, which
+    the stranger's chat has given too)."""
+    await consent_given(demo, IVANOV_CHAT, PETROVA_CHAT, STRANGER_CHAT)
+    for chat, phone in ((IVANOV_CHAT, DEMO_CITIZEN_PHONE), (PETROVA_CHAT, OTHER_CITIZEN_PHONE)):
+        metadata = {"contact": {"phone": phone, "verified": True}}
+        await run_action(ActionIdentify(demo, clock, FACTS), make_tracker(chat, metadata=metadata))
+    return demo
+
+
 def make_tracker(
     sender_id: str = STRANGER_CHAT,
     *,
@@ -43,8 +60,15 @@ def make_tracker(
     metadata: dict[str, Any] | None = None,
     entities: list[dict[str, Any]] | None = None,
     events: list[dict[str, Any]] | None = None,
+    vouched: bool = True,
 ) -> Tracker:
-    """A tracker as Rasa sends it to the action server, latest user turn included."""
+    """A tracker as Rasa sends it to the action server, latest user turn included.
+
+    `vouched` signs the turn's facts (and its `contact`, if any) as the app does; False leaves
+    `metadata` exactly as given, as a forged tracker would be.
+    """
+    if vouched:
+        metadata = vouched_metadata(sender_id, metadata)
     latest = {
         "intent": {"name": intent, "confidence": 0.9},
         "entities": entities or [],
@@ -66,6 +90,22 @@ def make_tracker(
         {},
         "action_listen",
     )
+
+
+def vouched_metadata(sender_id: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The metadata the app sends for a turn of `sender_id` at NOW, signed with FACTS_KEY."""
+    extra = dict(metadata or {})
+    channel, _, chat = sender_id.partition(":")
+    facts = TurnFacts(
+        sender=sender_id,
+        channel=channel,
+        chat_id=chat,
+        user_id=chat,
+        message_id=f"{sender_id}:1",
+        contact=extra.pop("contact", None),
+    )
+    signed = sign_facts(FACTS_KEY, facts, int(NOW.timestamp()))
+    return {**extra, **signed}
 
 
 async def run_action(

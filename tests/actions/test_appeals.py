@@ -19,41 +19,28 @@ from actions.demo import (
     APPEAL_OVERDUE,
     APPEAL_REJECTED,
     DEMO_APPEALS_BY_STATUS,
-    DEMO_CITIZEN_PHONE,
     OTHER_CITIZEN_APPEAL,
-    OTHER_CITIZEN_PHONE,
     REJECTION_REASON,
     UNKNOWN_APPEAL,
 )
-from actions.identification import ActionIdentify
 from actions.store.models import AppealStatus
 from tests.actions.conftest import (
+    FACTS,
     IVANOV_CHAT,
     PETROVA_CHAT,
     STRANGER_CHAT,
     clock,
-    consent_given,
     make_tracker,
     run_action,
     slot_events,
 )
 
 
-@pytest.fixture
-async def bound(demo: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
-    """Ivanov's and Petrova's chats bound through verified phone shares."""
-    await consent_given(demo, IVANOV_CHAT, PETROVA_CHAT, STRANGER_CHAT)
-    for chat, phone in ((IVANOV_CHAT, DEMO_CITIZEN_PHONE), (PETROVA_CHAT, OTHER_CITIZEN_PHONE)):
-        metadata = {"contact": {"phone": phone, "verified": True}}
-        await run_action(ActionIdentify(demo, clock), make_tracker(chat, metadata=metadata))
-    return demo
-
-
 async def status_of(
     sessions: async_sessionmaker[AsyncSession], chat: str, number: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     tracker = make_tracker(chat, intent="appeal_status", slots={"appeal_number": number})
-    events, messages = await run_action(ActionAppealStatus(sessions, clock), tracker)
+    events, messages = await run_action(ActionAppealStatus(sessions, clock, FACTS), tracker)
     return slot_events(events), messages
 
 
@@ -106,7 +93,7 @@ async def test_malformed_number(bound: async_sessionmaker[AsyncSession]) -> None
     slots, messages = await status_of(bound, IVANOV_CHAT, "12-34")
     assert slots == {"appeal_number": None}
     assert messages[0]["text"] == texts.APPEAL_NUMBER_MALFORMED
-    form = ValidateAppealStatusForm(bound, clock)
+    form = ValidateAppealStatusForm(bound, clock, FACTS)
     tracker = make_tracker(IVANOV_CHAT)
     assert await form.validate_appeal_number("12-34", CollectingDispatcher(), tracker, {}) == {
         "appeal_number": None
@@ -137,7 +124,7 @@ async def test_an_answer_with_digits_but_no_number_is_kept_to_be_explained(
     requested: str | None,
     extracted: dict[str, Any],
 ) -> None:
-    form = ValidateAppealStatusForm(bound, clock)
+    form = ValidateAppealStatusForm(bound, clock, FACTS)
     tracker = make_tracker(
         IVANOV_CHAT, text=text, entities=entities, slots={"requested_slot": requested}
     )
@@ -157,7 +144,7 @@ async def test_overdue_apologises_with_reason_and_offers_an_operator(
 
 
 async def test_my_appeals_lists_own_appeals_only(bound: async_sessionmaker[AsyncSession]) -> None:
-    _, messages = await run_action(ActionMyAppeals(bound, clock), make_tracker(IVANOV_CHAT))
+    _, messages = await run_action(ActionMyAppeals(bound, clock, FACTS), make_tracker(IVANOV_CHAT))
     text = str(messages[0]["text"])
     for number in DEMO_APPEALS_BY_STATUS.values():
         assert number in text
@@ -170,12 +157,12 @@ async def test_subscribe_once_and_never_to_a_foreign_appeal(
 ) -> None:
     number = DEMO_APPEALS_BY_STATUS[AppealStatus.IN_PROGRESS]
     tracker = make_tracker(IVANOV_CHAT, slots={"appeal_number": number})
-    _, first = await run_action(ActionSubscribeStatus(bound, clock), tracker)
-    _, second = await run_action(ActionSubscribeStatus(bound, clock), tracker)
+    _, first = await run_action(ActionSubscribeStatus(bound, clock, FACTS), tracker)
+    _, second = await run_action(ActionSubscribeStatus(bound, clock, FACTS), tracker)
     assert first[0]["text"] == texts.SUBSCRIBED.format(number=number)
     assert second[0]["text"] == texts.ALREADY_SUBSCRIBED.format(number=number)
     foreign = make_tracker(IVANOV_CHAT, slots={"appeal_number": OTHER_CITIZEN_APPEAL})
-    _, messages = await run_action(ActionSubscribeStatus(bound, clock), foreign)
+    _, messages = await run_action(ActionSubscribeStatus(bound, clock, FACTS), foreign)
     assert messages[0]["text"] == texts.APPEAL_NOT_FOUND.format(number=OTHER_CITIZEN_APPEAL)
 
 
@@ -188,7 +175,7 @@ async def test_five_failed_lookups_limit_the_chat(bound: async_sessionmaker[Asyn
     assert messages[0]["buttons"] == [
         {"title": texts.BUTTON_OPERATOR, "payload": "/request_operator"}
     ]
-    form = ValidateAppealStatusForm(bound, clock)
+    form = ValidateAppealStatusForm(bound, clock, FACTS)
     result = await form.validate_appeal_number(
         "1234567890", CollectingDispatcher(), make_tracker(IVANOV_CHAT), {}
     )

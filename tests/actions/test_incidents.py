@@ -12,12 +12,19 @@ from actions.access import ActionPasswordTicket
 from actions.demo import INCIDENT_SERVICE, MAINTENANCE_SERVICE
 from actions.incidents import ActionRegisterIncident, ActionServiceStatus
 from actions.store.models import SupportTicket
-from tests.actions.conftest import IVANOV_CHAT, STRANGER_CHAT, clock, make_tracker, run_action
+from tests.actions.conftest import (
+    FACTS,
+    IVANOV_CHAT,
+    STRANGER_CHAT,
+    clock,
+    make_tracker,
+    run_action,
+)
 
 
 async def service_status(sessions: async_sessionmaker[AsyncSession], service: str | None) -> str:
     tracker = make_tracker(STRANGER_CHAT, intent="service_unavailable", slots={"service": service})
-    _, messages = await run_action(ActionServiceStatus(sessions, clock), tracker)
+    _, messages = await run_action(ActionServiceStatus(sessions, clock, FACTS), tracker)
     return str(messages[0]["text"])
 
 
@@ -43,8 +50,8 @@ async def test_unknown_failure_becomes_a_numbered_ticket(
     tracker = make_tracker(
         IVANOV_CHAT, slots={"service": "lk", "error_text": "Ошибка 502 Bad Gateway"}
     )
-    _, first = await run_action(ActionRegisterIncident(demo, clock), tracker)
-    _, second = await run_action(ActionRegisterIncident(demo, clock), tracker)
+    _, first = await run_action(ActionRegisterIncident(demo, clock, FACTS), tracker)
+    _, second = await run_action(ActionRegisterIncident(demo, clock, FACTS), tracker)
     numbers = [re.findall(r"INC-2026-\d{6}", str(m[0]["text"]))[0] for m in (first, second)]
     assert numbers[0] != numbers[1]
     async with demo() as session:
@@ -61,5 +68,5 @@ async def test_unknown_failure_becomes_a_numbered_ticket(
 
 async def test_access_problem_ticket(demo: async_sessionmaker[AsyncSession]) -> None:
     tracker = make_tracker(IVANOV_CHAT, slots={"login_problem": "no_code"})
-    _, messages = await run_action(ActionPasswordTicket(demo, clock), tracker)
+    _, messages = await run_action(ActionPasswordTicket(demo, clock, FACTS), tracker)
     assert re.search(r"SUP-2026-\d{6}", str(messages[0]["text"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.facts import FactSigner
 from bot.messages import Attachment, Contact, InboundKind, InboundMessage, OutboundMessage
 from bot.router import rasa_metadata, rasa_text
 from bot.settings import Settings
@@ -31,13 +32,16 @@ def test_contact_turn_carries_verification_in_metadata_only() -> None:
         kind=InboundKind.CONTACT, contact=Contact(phone="+79990000001", verified=True)
     )
     assert rasa_text(message, 4000) == "/share_contact"
-    assert rasa_metadata(message)["contact"] == {"phone": "+79990000001", "verified": True}
+    assert rasa_metadata(message, FactSigner(b"k"))["contact"] == {
+        "phone": "+79990000001",
+        "verified": True,
+    }
 
 
 def test_unsupported_content_is_named_for_rasa() -> None:
     message = _message(kind=InboundKind.UNSUPPORTED, attachment=Attachment(kind="sticker"))
     assert rasa_text(message, 4000) == "/unsupported_content"
-    assert rasa_metadata(message)["attachment"] == {"kind": "sticker"}
+    assert rasa_metadata(message, FactSigner(b"k"))["attachment"] == {"kind": "sticker"}
 
 
 def test_rasa_reply_with_buttons_and_contact_request() -> None:

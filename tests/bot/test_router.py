@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.facts import FactSigner
 from bot.inbox import Inbox
 from bot.messages import InboundMessage
 from bot.metrics import Metrics
@@ -91,6 +92,7 @@ def _router(
         poll_interval_s=poll_interval_s,
         backoff_max_s=backoff_max_s,
         max_text_chars=4000,
+        facts=FactSigner(b"test-facts-key"),
     )
     return inbox, router
 

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.facts import FactSigner
 from bot.inbox import Inbox
 from bot.messages import InboundKind, InboundMessage
 from bot.metrics import Metrics
@@ -152,6 +153,7 @@ async def parts(
             poll_interval_s=0.1,
             backoff_max_s=0,
             max_text_chars=4000,
+            facts=FactSigner(b"test-facts-key"),
         )
         service = HandoffService(sessions, inbox, outbox, rasa, config, clock=clock)
         router.custom_handlers.update(
