@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,7 +25,8 @@ from actions.store.models import (
 )
 from bot.models import Conversation, InboxItem, ItemStatus, OutboxItem, TranscriptEntry
 from bot.retention.forget import conversation_ref, request_erasure
-from bot.retention.job import PurgeLease
+from bot.retention.job import PurgeLease, RetentionJob
+from bot.retention.models import ErasureRequest
 from bot.retention.periods import RetentionPeriods
 from bot.retention.purge import Purge
 from bot.retention.tracker import TrackerStore
@@ -31,6 +34,7 @@ from bot.retention.wiring import PURGE_STEPS, DataLifecycle, data_lifecycle
 from bot.settings import Settings
 from bot.storage import session_scope
 from handoff.models import AuditEntry, ChatStatus, HandoffChat, OperatorGroup, Rating
+from tests.support import ROOT
 from tests.walk import (
     add_tracker_events,
     database_tables,
@@ -369,3 +373,48 @@ async def test_erasure_waits_for_the_last_reply_and_for_a_running_turn(
 def test_retention_periods_refuse_less_than_a_day(days: int) -> None:
     with pytest.raises(ValueError, match="retention_transcript_days"):
         Settings(_env_file=None, retention_transcript_days=days)
+
+
+async def test_the_apps_job_erases_due_chats_and_purges_on_one_instance_only(
+    sessions: async_sessionmaker[AsyncSession], database_url: str
+) -> None:
+    async with session_scope(sessions) as session:
+        await add_conversation(session, "webchat:gone", ago(0))
+        await request_erasure(session, "webchat:gone", "citizen")
+    lifecycle = lifecycle_for(sessions, database_url)
+    jobs = [
+        RetentionJob(lifecycle.eraser, lifecycle.purge, PurgeLease(sessions, name, 3600), poll_s=1)
+        for name in ("app-1", "app-2")
+    ]
+    try:
+        results = await asyncio.gather(*(job.tick() for job in jobs))
+    finally:
+        await lifecycle.tracker.close()
+    assert sorted(result is None for result in results) == [False, True]
+    async with sessions() as session:
+        assert await session.get(Conversation, "webchat:gone") is None
+        assert await session.scalar(select(func.count()).select_from(ErasureRequest)) == 0
+
+
+def test_the_purge_command_prints_counts_only(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    env = {
+        "DATABASE_URL": url,
+        "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'no-tracker.db'}",
+        "PYTHONPATH": str(ROOT),
+        "PATH": "/usr/bin:/bin",
+    }
+    python = str(ROOT / ".venv/bin/python")
+    subprocess.run([python, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env, check=True)
+    done = subprocess.run(
+        [python, "-m", "bot.retention", "purge"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    counts = json.loads(done.stdout)
+    assert set(counts) >= {"transcript", "inbox", "outbox", "tracker_events", "audit"}
+    assert set(counts.values()) == {0}
