@@ -99,7 +99,9 @@ class Settings(BaseSettings):
     )
     # --- privacy: retention ---
     # Days each kind of personal data is kept before the purge removes it (README, docs/security).
-    retention_transcript_days: int = Field(default=90, ge=1, description="transcript lines")
+    retention_transcript_days: int = Field(
+        default=90, ge=30, description="transcript lines; conversation records stay ≥ 30 days"
+    )
     retention_messages_days: int = Field(
         default=30, ge=1, description="processed inbox/outbox items and delivered notifications"
     )

@@ -369,10 +369,18 @@ async def test_erasure_waits_for_the_last_reply_and_for_a_running_turn(
         assert await session.get(Conversation, cid) is None
 
 
-@pytest.mark.parametrize("days", [0, -1])
-def test_retention_periods_refuse_less_than_a_day(days: int) -> None:
-    with pytest.raises(ValueError, match="retention_transcript_days"):
-        Settings(_env_file=None, retention_transcript_days=days)
+@pytest.mark.parametrize(
+    ("field", "days"),
+    [
+        ("retention_transcript_days", 29),
+        ("retention_messages_days", 0),
+        ("retention_audit_days", -1),
+    ],
+)
+def test_retention_periods_refuse_too_short_ones(field: str, days: int) -> None:
+    """Conversation records are kept at least 30 days (DOMAIN); no period is under a day."""
+    with pytest.raises(ValueError, match=field):
+        Settings.model_validate({field: days})
 
 
 async def test_the_apps_job_erases_due_chats_and_purges_on_one_instance_only(
