@@ -11,11 +11,11 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import texts
-from actions.base import StoreAction, button, moscow_time
+from actions.base import StoreAction, button, latest_intent, moscow_time
 from actions.consent import ask_for_phone, load_consent
-from actions.identity import normalize_appeal_number
 from actions.store import queries
 from actions.store.models import OPEN_STATUSES, Appeal, AppealStatus
+from identifiers import normalize_appeal_number
 
 
 def _operator_buttons() -> list[dict[str, Any]]:
@@ -27,6 +27,20 @@ def _say_limited(dispatcher: CollectingDispatcher) -> None:
 
 
 MIN_DIGITS_OF_AN_ATTEMPT = 2
+# Intents that are a new request, not an answer to «what is the number?»: the form lets them
+# go (its rules leave the form and serve them), even when the text has digits («ошибка 502»).
+NEW_REQUEST_INTENTS = frozenset(
+    {
+        "password_reset",
+        "choose_login_problem",
+        "service_unavailable",
+        "support_contacts",
+        "request_operator",
+        "out_of_scope",
+        "my_appeals",
+        "help",
+    }
+)
 
 
 class ValidateAppealStatusForm(FormValidationAction, StoreAction):  # type: ignore[misc]
@@ -45,7 +59,10 @@ class ValidateAppealStatusForm(FormValidationAction, StoreAction):  # type: igno
             return {}
         if next(tracker.get_latest_entity_values("appeal_number"), None) is not None:
             return {}
-        text = str((tracker.latest_message or {}).get("text") or "")
+        latest = tracker.latest_message or {}
+        if latest_intent(latest) in NEW_REQUEST_INTENTS:
+            return {}
+        text = str(latest.get("text") or "")
         if text.startswith("/") or sum(ch.isdigit() for ch in text) < MIN_DIGITS_OF_AN_ATTEMPT:
             return {}
         return {"appeal_number": text}

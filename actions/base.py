@@ -12,12 +12,12 @@ from rasa_sdk import Action
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actions.store import queries
-from actions.store.calendar import MOSCOW
 from actions.store.db import default_session_factory
 from actions.store.models import Citizen
 from actions.vouching import FactCheck, default_fact_check
 from bot.facts import VouchedFacts
 from bot.storage import session_scope, utcnow
+from workcalendar import MOSCOW
 
 Clock = Callable[[], datetime]
 

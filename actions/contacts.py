@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,28 +16,24 @@ from ruamel.yaml import YAML
 
 from actions import texts
 from actions.base import Clock
-from actions.store.calendar import MOSCOW, is_holiday
 from bot.settings import PROJECT_ROOT
 from bot.storage import utcnow
+from workcalendar import (
+    DAY_KINDS,
+    MOSCOW,
+    DayHours,
+    WeekHours,
+    day_kind,
+    load_week_hours,
+    next_opening,
+    open_now,
+)
 
 CONTACTS_PATH = PROJECT_ROOT / "content" / "contacts.yml"
-DAY_KINDS = ("weekday", "weekend", "holiday")
+# The key of the operators' hours in contacts.yml; handoff's groups refer to it by this name.
+CHAT_HOURS = "chat_hours"
 
-
-@dataclass(frozen=True)
-class Hours:
-    """Opening and closing time of one kind of day; `close` None means midnight."""
-
-    open: time
-    close: time | None
-
-    def close_text(self) -> str:
-        """`21:00`, or `24:00` for midnight."""
-        return self.close.strftime("%H:%M") if self.close else "24:00"
-
-    def text(self) -> str:
-        """`08:00–21:00`."""
-        return f"{self.open.strftime('%H:%M')}–{self.close_text()}"
+__all__ = ["CONTACTS_PATH", "ActionContacts", "Contacts", "day_kind", "load_contacts"]
 
 
 @dataclass(frozen=True)
@@ -46,58 +42,37 @@ class Contacts:
 
     hotline: str
     email: str
-    hours: dict[str, Hours]
+    hours: WeekHours
 
-
-def _parse_time(value: str) -> time | None:
-    return None if value == "24:00" else time.fromisoformat(value)
+    def hours_of(self, kind: str) -> DayHours:
+        """The hours of a kind of day (every kind is set: `load_contacts` checks)."""
+        hours: DayHours = getattr(self.hours, kind)
+        return hours
 
 
 def load_contacts(path: Path) -> Contacts:
-    """Read and check the contacts file."""
+    """Read and check the contacts file: the chat works some hours on every kind of day."""
     data: dict[str, Any] = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
-    hours = {}
-    for kind in DAY_KINDS:
-        entry = data["chat_hours"][kind]
-        opening = _parse_time(str(entry["open"]))
-        if opening is None:
-            raise ValueError(f"{path}: {kind} cannot open at 24:00")
-        hours[kind] = Hours(open=opening, close=_parse_time(str(entry["close"])))
+    hours = load_week_hours(path, CHAT_HOURS)
+    missing = [kind for kind in DAY_KINDS if getattr(hours, kind) is None]
+    if missing:
+        raise ValueError(f"{path}: {CHAT_HOURS} gives no hours for {', '.join(missing)}")
     return Contacts(hotline=str(data["hotline"]), email=str(data["email"]), hours=hours)
-
-
-def day_kind(day: date) -> str:
-    """`holiday`, `weekend` or `weekday` by the Russian production calendar."""
-    if is_holiday(day):
-        return "holiday"
-    return "weekend" if day.weekday() >= 5 else "weekday"
-
-
-def _window(day: date, hours: Hours) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, hours.open, tzinfo=MOSCOW)
-    end = (
-        datetime.combine(day, hours.close, tzinfo=MOSCOW)
-        if hours.close
-        else datetime.combine(day + timedelta(days=1), time(0), tzinfo=MOSCOW)
-    )
-    return start, end
 
 
 def availability_text(contacts: Contacts, now: datetime) -> str:
     """«Open now until…» or «opens today / tomorrow / on a date at…», in Moscow time."""
-    local = now.astimezone(MOSCOW)
-    today = local.date()
-    for offset in range(8):
-        day = today + timedelta(days=offset)
-        start, end = _window(day, contacts.hours[day_kind(day)])
-        if offset == 0 and start <= local < end:
-            return texts.CONTACTS_OPEN_NOW.format(close=contacts.hours[day_kind(day)].close_text())
-        if local < start:
-            when = {0: texts.CONTACTS_TODAY, 1: texts.CONTACTS_TOMORROW}.get(
-                offset, texts.CONTACTS_ON_DATE.format(date=day.strftime("%d.%m"))
-            )
-            return texts.CONTACTS_OPENS_AT.format(when=when, open=start.strftime("%H:%M"))
-    raise ValueError("contacts.yml gives no opening time within a week")
+    current = open_now(contacts.hours, now)
+    if current is not None:
+        return texts.CONTACTS_OPEN_NOW.format(close=current.close)
+    opening = next_opening(contacts.hours, now)
+    if opening is None:
+        raise ValueError("contacts.yml gives no opening time ahead")
+    offset = (opening.date() - now.astimezone(MOSCOW).date()).days
+    when = {0: texts.CONTACTS_TODAY, 1: texts.CONTACTS_TOMORROW}.get(
+        offset, texts.CONTACTS_ON_DATE.format(date=opening.strftime("%d.%m"))
+    )
+    return texts.CONTACTS_OPENS_AT.format(when=when, open=opening.strftime("%H:%M"))
 
 
 class ActionContacts(Action):  # type: ignore[misc]
@@ -118,7 +93,7 @@ class ActionContacts(Action):  # type: ignore[misc]
         """Read the file on every run, so an editor's change shows without a restart."""
         contacts = await asyncio.to_thread(load_contacts, self._path)
         hours = texts.CONTACTS_HOURS.format(
-            **{kind: contacts.hours[kind].text() for kind in DAY_KINDS}
+            **{kind: contacts.hours_of(kind).text() for kind in DAY_KINDS}
         )
         message = texts.CONTACTS.format(
             hotline=contacts.hotline, email=contacts.email, hours_today=hours

@@ -17,7 +17,7 @@ from faker import Faker
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.identity import snils_check_number, snils_hash
+from actions.identity import snils_hash
 from actions.store.calendar import deadline_for
 from actions.store.models import (
     Appeal,
@@ -31,6 +31,7 @@ from actions.store.models import (
 )
 from bot.settings import load_settings
 from bot.storage import create_engine, create_session_factory, session_scope, utcnow
+from identifiers import snils_check_number
 
 logger = logging.getLogger(__name__)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -10,6 +12,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import texts
+from actions.base import button
+from actions.contacts import CONTACTS_PATH, load_contacts
+from actions.dialogue_content import DIALOGUE_PATH, load_dialogue_content
+from actions.fallback import DOUBT_INTENTS
 
 TOPIC_BY_INTENT = {
     "password_reset": "access",
@@ -53,17 +59,41 @@ def handoff_topic(tracker: Tracker) -> str:
 
 
 def handoff_reason(tracker: Tracker) -> str:
-    """`requested` when the citizen asked, `fallback` after misunderstandings, else `escalation`."""
+    """`requested` when the citizen asked, `fallback` after misunderstandings, `overdue` after
+    the overdue notice, else `escalation`."""
     latest = ((tracker.latest_message or {}).get("intent") or {}).get("name")
     if latest == "request_operator":
-        return "overdue" if _after_overdue_notice(tracker) else "requested"
-    if latest == "nlu_fallback":
+        if _after_overdue_notice(tracker):
+            return "overdue"
+        # «Позвать оператора» pressed under the bot's guesses: the bot did not understand.
+        earlier = [_intent_of(event) for event in _user_events(tracker)][-2:-1]
+        return "fallback" if earlier and earlier[0] in DOUBT_INTENTS else "requested"
+    if latest in DOUBT_INTENTS:
         return "fallback"
+    if latest == "affirm":  # «да» to the bot's offer of an operator
+        return "requested"
     return "escalation"
 
 
+def typed_text(tracker: Tracker) -> str | None:
+    """What the citizen typed in the latest turn; None for a button or a command (`/intent`)."""
+    text = str((tracker.latest_message or {}).get("text") or "")
+    return None if not text or text.startswith("/") else text
+
+
 class ActionHandoff(Action):  # type: ignore[misc]
-    """Returns the `handoff` custom payload; the app queues the chat for that topic's operators."""
+    """Returns the `handoff` custom payload; the app queues the chat for that topic's operators.
+
+    A typed question on how to reach an operator («как связаться с оператором?») is answered
+    with the offer to connect right here (a button) and the hotline; a request («позовите
+    оператора») or the button itself connects at once."""
+
+    def __init__(
+        self, dialogue_path: Path | None = None, contacts_path: Path | None = None
+    ) -> None:
+        """Tests pass their own content files."""
+        self._dialogue_path = dialogue_path or DIALOGUE_PATH
+        self._contacts_path = contacts_path or CONTACTS_PATH
 
     def name(self) -> str:
         """The action's name in the domain."""
@@ -72,6 +102,25 @@ class ActionHandoff(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        """Offer the connection to a question, hand off on a request."""
+        text = typed_text(tracker)
+        latest = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if text and latest == "request_operator":
+            content = await asyncio.to_thread(load_dialogue_content, self._dialogue_path)
+            if content.asks_how_to_reach(text):
+                contacts = await asyncio.to_thread(load_contacts, self._contacts_path)
+                dispatcher.utter_message(
+                    text=texts.OPERATOR_OFFER.format(
+                        button=texts.BUTTON_CONNECT_OPERATOR, hotline=contacts.hotline
+                    ),
+                    buttons=[button(texts.BUTTON_CONNECT_OPERATOR, "/request_operator")],
+                )
+                return []
+        self._hand_off(dispatcher, tracker)
+        return []
+
+    @staticmethod
+    def _hand_off(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         """Build topic, reason and a short summary of the citizen's last messages."""
         topic = handoff_topic(tracker)
         recent = [
@@ -87,7 +136,6 @@ class ActionHandoff(Action):  # type: ignore[misc]
                 "handoff": {"topic": topic, "reason": handoff_reason(tracker), "summary": summary}
             }
         )
-        return []
 
 
 class ActionSaveRating(Action):  # type: ignore[misc]

@@ -11,8 +11,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import consent, texts
 from actions.base import StoreAction
-from actions.identity import normalize_phone
 from actions.store import queries
+from identifiers import normalize_phone
 
 
 def ask_to_identify(dispatcher: CollectingDispatcher) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -23,8 +23,9 @@ class ActionServiceStatus(StoreAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Look for a current incident of the service the citizen named."""
-        service = tracker.get_slot("service")
+        """Look for a current incident of the service named in this message: a service left
+        from an earlier topic must not answer a new question, so none named resets the slot."""
+        service = next(tracker.get_latest_entity_values("service"), None)
         now = self.now()
         incident = None
         if service:
@@ -50,7 +51,7 @@ class ActionServiceStatus(StoreAction):
             dispatcher.utter_message(
                 text=texts.INCIDENT_KNOWN_NO_ETA.format(text=incident.public_text)
             )
-        return []
+        return [SlotSet("service", service)]
 
 
 class ActionRegisterIncident(StoreAction):

@@ -28,10 +28,14 @@ TOPIC_TITLES: Final = {
 BUTTON_OPERATOR: Final = "Позвать оператора"
 BUTTON_MENU: Final = "Что ещё умеет бот"
 BUTTON_SHARE_PHONE: Final = "Поделиться номером"
+BUTTON_SOMETHING_ELSE: Final = "Другое"
+BUTTON_CONNECT_OPERATOR: Final = "Соединить с оператором"
 
+# Shown in every channel, so it names no button: Telegram and Viber add their phone-share
+# button under it, the web chat (which has none) says where identification works.
 IDENTIFY_REQUEST: Final = (
     "Статус заявления — персональные данные. Чтобы я мог его показать, подтвердите, "
-    "пожалуйста, номер телефона, привязанный к учётной записи: нажмите «Поделиться номером»."
+    "пожалуйста, номер телефона, привязанный к учётной записи."
 )
 IDENTIFY_DONE: Final = (
     "Спасибо, {first_name}! Номер подтверждён, теперь я могу показать ваши заявления."
@@ -40,8 +44,11 @@ IDENTIFY_UNVERIFIED: Final = (
     "Не удалось подтвердить, что это ваш номер. Пожалуйста, отправьте свой номер кнопкой "
     "«Поделиться номером», а не контакт из записной книжки."
 )
+# A typed «вот мой номер» reaches this from any channel, the web chat included, which has no
+# phone-share button: say where the button is rather than «press it».
 IDENTIFY_NO_CONTACT: Final = (
-    "Я не получил номер телефона. Нажмите, пожалуйста, кнопку «Поделиться номером»."
+    "Я не получил номер телефона. Его нужно отправить кнопкой «Поделиться номером» — она есть "
+    "в Telegram и Viber; в веб-чате подтвердить номер нельзя."
 )
 IDENTIFY_UNKNOWN_PHONE: Final = (
     "Учётная запись с этим номером не найдена. Проверьте, что номер привязан к вашему профилю "
@@ -143,11 +150,19 @@ HANDOFF_SUMMARY: Final = "Тема: {topic}. Последние сообщени
 RATING_THANKS: Final = "Спасибо за оценку!"
 RATING_INVALID: Final = "Оцените, пожалуйста, разговор от 1 до 5."
 
-FALLBACK_REPHRASE: Final = (
-    "Извините, я не понял. Переформулируйте, пожалуйста, вопрос другими словами."
+FALLBACK_GUESSES: Final = (
+    "Хочу убедиться, что понял вас правильно. Вы об этом? Выберите вариант — или позовите "
+    "оператора, или нажмите «Другое» и опишите вопрос иначе."
 )
 FALLBACK_OFFER_OPERATOR: Final = (
-    "Кажется, я не могу помочь с этим вопросом. Могу позвать оператора или показать, что я умею."
+    "Похоже, мне не удаётся разобраться в вашем вопросе. Давайте я позову оператора — он "
+    "поможет. Или выберите одну из тем."
+)
+
+OPERATOR_OFFER: Final = (
+    "Связаться с оператором можно прямо здесь, в этом чате: нажмите «{button}», и я передам "
+    "разговор специалисту. Ещё можно позвонить на горячую линию (бесплатно, круглосуточно): "
+    "{hotline}."
 )
 
 STATUS_NOTIFICATION: Final = "Статус заявления № {number} изменился: {status}."

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from adapters.telegram import setup_telegram
 from adapters.viber import setup_viber
+from adapters.viber.webhook import Freshness
 from bot.attachments import AttachmentFetchers
 from bot.inbox import Inbox
 from bot.metrics import Metrics
@@ -57,6 +58,7 @@ def setup_channels(
             max_bytes=settings.max_inbound_bytes,
             attachments=attachments,
             media_hosts=settings.viber_media_hosts,
+            freshness=Freshness(settings.viber_max_age_s, settings.viber_max_skew_s),
         )
         channels.append("viber")
     return channels

@@ -12,12 +12,13 @@ import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.channels import setup_channels
 from adapters.webchat import WebchatSender, setup_webchat
 from bot.attachments import AttachmentFetchers
 from bot.facts import FactSigner
+from bot.flood import FloodPolicy, OutboxFloodNotice, create_flood_limiter
 from bot.inbox import Inbox
 from bot.keys import ATTACHMENTS, INBOX, METRICS, OUTBOX, RASA, ROUTER, SESSIONS, SETTINGS
 from bot.metrics import Metrics
@@ -30,6 +31,7 @@ from bot.router import Router
 from bot.settings import Settings
 from bot.storage import create_engine, create_session_factory, session_scope
 from bot.wakeups import RedisWakeups
+from bot.web.headers import setup_security_headers
 from bot.web.health import setup_health
 from handoff.api import setup_console_api
 from handoff.canned import load_canned, seed_canned
@@ -95,6 +97,25 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
             await task
 
 
+def _setup_data_lifecycle(
+    app: web.Application,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    router: Router,
+) -> None:
+    """Retention purge and forget-me: the router hands `forget` payloads to the eraser, the job
+    runs both beside the router."""
+    lifecycle = data_lifecycle(settings, sessions)
+    router.custom_handlers["forget"] = lifecycle.eraser.on_forget
+    app[LIFECYCLE] = lifecycle
+    app[RETENTION] = RetentionJob(
+        lifecycle.eraser,
+        lifecycle.purge,
+        PurgeLease(sessions, settings.instance_name, settings.retention_purge_interval_s),
+        settings.erasure_poll_s,
+    )
+
+
 async def create_app(settings: Settings, *, run_workers: bool = True) -> web.Application:
     """Build the whole app (inside the loop that will run it); nothing connects until it starts."""
     app = web.Application(client_max_size=settings.max_inbound_bytes)
@@ -107,7 +128,17 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     )
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     wakeups = RedisWakeups(redis) if redis is not None else None
-    inbox = Inbox(sessions, partial(wakeups.publish, "inbox") if wakeups else None)
+    flood = FloodPolicy(
+        settings.flood_burst, settings.flood_refill_per_s, settings.flood_notice_every_s
+    )
+    inbox = Inbox(
+        sessions,
+        partial(wakeups.publish, "inbox") if wakeups else None,
+        flood=create_flood_limiter(flood, redis),
+        on_dropped=lambda m: metrics.messages_dropped.labels(
+            channel=m.channel, reason="flood"
+        ).inc(),
+    )
     if wakeups is not None:
         wakeups.subscribe("inbox", inbox.arrived)
     outbox = Outbox(
@@ -117,6 +148,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
         backoff_max_s=settings.retry_backoff_max_s,
         poll_interval_s=settings.router_poll_interval_s,
     )
+    inbox.flood_notice = OutboxFloodNotice(outbox)
     router = Router(
         sessions,
         inbox,
@@ -145,8 +177,6 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
         handoff=handoff.on_handoff, csat=handoff.on_csat, leave_queue=handoff.on_leave_queue
     )
     router.held_message_handler = handoff.on_citizen_message
-    lifecycle = data_lifecycle(settings, sessions)  # retention purge and forget-me
-    router.custom_handlers["forget"] = lifecycle.eraser.on_forget
     app[SETTINGS] = settings
     app[ENGINE] = engine
     app[HTTP] = http
@@ -158,13 +188,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     app[ROUTER] = router
     app[HANDOFF] = handoff
     app[NOTIFIER] = StatusNotifier(sessions, outbox, settings.router_poll_interval_s)
-    app[LIFECYCLE] = lifecycle
-    app[RETENTION] = RetentionJob(
-        lifecycle.eraser,
-        lifecycle.purge,
-        PurgeLease(sessions, settings.instance_name, settings.retention_purge_interval_s),
-        settings.erasure_poll_s,
-    )
+    _setup_data_lifecycle(app, settings, sessions, router)
     if redis is not None and wakeups is not None:
         app[REDIS] = redis
         app[WAKEUPS] = wakeups
@@ -175,6 +199,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     app[ATTACHMENTS] = AttachmentFetchers()
     setup_channels(app, settings, inbox, outbox, metrics, app[ATTACHMENTS])
     setup_health(app)
+    setup_security_headers(app, settings)
     setup_console_api(app)
     setup_console_page(app)
     app.cleanup_ctx.append(_resources)

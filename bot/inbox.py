@@ -10,31 +10,49 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.flood import ALLOWED, FloodLimiter, FloodVerdict
 from bot.messages import InboundMessage
-from bot.models import Conversation, InboxItem, TranscriptEntry
+from bot.models import Conversation, InboxItem, ItemStatus, TranscriptEntry
 from bot.storage import session_scope, utcnow
 
 log = logging.getLogger(__name__)
 
+FloodNotice = Callable[[AsyncSession, InboundMessage], Awaitable[None]]
+"""Queues the "slow down" reply to a flooding chat, in the caller's transaction."""
+
 
 class Inbox:
-    """Accepts inbound messages idempotently on (channel, external id) and wakes the router."""
+    """Accepts inbound messages idempotently on (channel, external id) and wakes the router.
+
+    With a flood limiter, a chat's messages beyond its allowance are stored as `dropped` (kept
+    in the transcript for an operator, never a Rasa turn) and `flood_notice` tells the citizen.
+    """
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         announce: Callable[[], Awaitable[None]] | None = None,
+        *,
+        flood: FloodLimiter | None = None,
+        flood_notice: FloodNotice | None = None,
+        on_dropped: Callable[[InboundMessage], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._announce = announce
+        self._flood = flood
+        self.flood_notice = flood_notice
+        self._on_dropped = on_dropped
         self.arrived = asyncio.Event()
 
     async def accept(self, message: InboundMessage) -> bool:
-        """Persist the message; False when the channel delivered it before (nothing stored)."""
+        """Persist the message; False when nothing was queued for the router (a duplicate the
+        channel delivered before, or a message dropped for flooding)."""
+        verdict = ALLOWED
         try:
             async with session_scope(self._sessions) as session:
                 if await self._seen(session, message):
                     return False
+                verdict = await self._verdict(message)
                 await ensure_conversation(session, message.channel, message.chat_id)
                 session.add(
                     InboxItem(
@@ -42,18 +60,26 @@ class Inbox:
                         channel=message.channel,
                         external_id=message.external_id,
                         message=message.model_dump(mode="json"),
+                        **({} if verdict.allowed else _dropped()),
                     )
                 )
+                payload = _transcript_payload(message)
                 session.add(
                     TranscriptEntry(
                         conversation_id=message.conversation_id,
                         author="citizen",
                         text=message.text,
-                        payload=_transcript_payload(message),
+                        payload=payload if verdict.allowed else {**(payload or {}), **_FLOOD},
                     )
                 )
+                if verdict.notify and self.flood_notice is not None:
+                    await self.flood_notice(session, message)
         except IntegrityError:
             # Two deliveries of one update raced; the unique key kept exactly one.
+            return False
+        if not verdict.allowed:
+            if self._on_dropped is not None:
+                self._on_dropped(message)
             return False
         self.arrived.set()
         if self._announce is not None:
@@ -65,6 +91,14 @@ class Inbox:
         self.arrived.set()
         if self._announce is not None:
             await self._announce()
+
+    async def _verdict(self, message: InboundMessage) -> FloodVerdict:
+        if self._flood is None:
+            return ALLOWED
+        verdict = await self._flood.take(message.conversation_id)
+        if verdict.notify:
+            log.info("chat flooding: messages dropped", extra={"channel": message.channel})
+        return verdict
 
     @staticmethod
     async def _seen(session: AsyncSession, message: InboundMessage) -> bool:
@@ -87,6 +121,13 @@ async def ensure_conversation(session: AsyncSession, channel: str, chat_id: str)
         await session.flush()
     conversation.last_activity_at = utcnow()
     return conversation
+
+
+_FLOOD = {"dropped": "flood"}
+
+
+def _dropped() -> dict[str, object]:
+    return {"status": ItemStatus.DROPPED, "processed_at": utcnow(), "last_error": "flood"}
 
 
 def _transcript_payload(message: InboundMessage) -> dict[str, object] | None:

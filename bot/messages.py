@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+# Lone UTF-16 surrogates cannot be encoded (SQLite and PostgreSQL drivers raise), PostgreSQL
+# refuses NUL in text and JSON, and other control characters only ever hide or garble text.
+_UNSTORABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_text(value: str) -> str:
+    """The text as it can be stored: lone surrogates become U+FFFD, control characters go.
+
+    Line feeds and tabs stay; a carriage return becomes a line feed (CR LF becomes one).
+    """
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _UNSTORABLE.sub("", _SURROGATE.sub("\ufffd", value))
+
+
+CleanStr = Annotated[str, AfterValidator(clean_text)]
+"""A string from outside (a citizen, a channel) made storable on every database."""
 
 
 class InboundKind(StrEnum):
@@ -23,7 +42,7 @@ class Contact(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    phone: str
+    phone: CleanStr
     verified: bool = False
 
 
@@ -32,9 +51,9 @@ class Attachment(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    kind: str
-    file_ref: str | None = None
-    name: str | None = None
+    kind: CleanStr
+    file_ref: CleanStr | None = None
+    name: CleanStr | None = None
 
 
 class InboundMessage(BaseModel):
@@ -42,13 +61,13 @@ class InboundMessage(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    channel: str
-    chat_id: str
-    user_id: str
-    external_id: str = Field(description="the channel's message id: the idempotency key")
+    channel: CleanStr
+    chat_id: CleanStr
+    user_id: CleanStr
+    external_id: CleanStr = Field(description="the channel's message id: the idempotency key")
     kind: InboundKind = InboundKind.TEXT
-    text: str | None = None
-    payload: str | None = Field(default=None, description="button payload or mapped command")
+    text: CleanStr | None = None
+    payload: CleanStr | None = Field(default=None, description="button payload or mapped command")
     contact: Contact | None = None
     attachment: Attachment | None = None
     resume_bot: bool = Field(

@@ -16,6 +16,12 @@ class Metrics:
         self.messages_out = Counter(
             "gospom_messages_out", "Replies delivered", ["channel"], registry=self.registry
         )
+        self.messages_dropped = Counter(
+            "gospom_messages_dropped",
+            "Citizen messages kept but not turned into Rasa turns (reason: flood)",
+            ["channel", "reason"],
+            registry=self.registry,
+        )
         self.turn_latency = Histogram(
             "gospom_turn_latency_seconds",
             "Time Rasa took for one turn",

@@ -26,6 +26,7 @@ class ItemStatus(StrEnum):
     SENDING = "sending"
     DONE = "done"
     FAILED = "failed"
+    DROPPED = "dropped"  # an inbound message over the chat's flood allowance: never a turn
 
 
 class Conversation(Base):

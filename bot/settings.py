@@ -123,6 +123,34 @@ class Settings(BaseSettings):
         description="the consent text, its version and the policy link (CONSENT_CONTENT)",
     )
 
+    # --- inbound hardening ---
+    flood_burst: int = Field(
+        default=6, description="messages a chat may send at once before the flood guard drops"
+    )
+    flood_refill_per_s: float = Field(
+        default=1.0, description="how fast a chat's allowance of messages refills, per second"
+    )
+    flood_notice_every_s: float = Field(
+        default=60.0, description="a flooding chat is told to slow down at most once this often"
+    )
+    webchat_frame_ancestors: list[str] = Field(
+        default_factory=lambda: ["'self'"],
+        description="CSP frame-ancestors of the web chat page: portal origins that may embed it",
+    )
+    metrics_allowed_ips: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1/32", "::1/128"],
+        description="addresses or networks that may read /metrics without the token",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="bearer token that opens /metrics from any address"
+    )
+    viber_max_age_s: float = Field(
+        default=300.0, description="oldest signed Viber callback accepted (its `timestamp`)"
+    )
+    viber_max_skew_s: float = Field(
+        default=60.0, description="how far in the future a Viber callback's `timestamp` may be"
+    )
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:

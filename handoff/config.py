@@ -1,8 +1,14 @@
-"""`content/handoff.yml`: the operator groups, their topics and hours, and the queue targets."""
+"""`content/handoff.yml`: the operator groups, their topics and hours, and the queue targets.
+
+A group's `hours` are either written out or, as shipped, the name of a set of hours in
+`content/contacts.yml` (`chat_hours`: the operators' hours the bot quotes), so the hours live
+in one place and the bot never promises an operator when none works.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ruamel.yaml import YAML
@@ -10,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.models import OperatorGroup
-from handoff.queue import GENERAL_TOPIC, WeekHours
+from handoff.queue import GENERAL_TOPIC
+from workcalendar import WeekHours, load_week_hours
 
 
 class GroupConfig(BaseModel):
@@ -46,9 +53,17 @@ class HandoffConfig(BaseModel):
         return self
 
 
-def load_config(path: Path) -> HandoffConfig:
-    """Read and validate the file (once, at start-up)."""
-    data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+def load_config(path: Path, hours_path: Path | None = None) -> HandoffConfig:
+    """Read and validate the file (once, at start-up).
+
+    A group's `hours` given as a name are read from that key of `hours_path` (by default
+    `contacts.yml` beside the file).
+    """
+    data: dict[str, Any] = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+    schedules = hours_path or path.with_name("contacts.yml")
+    for group in data.get("groups") or []:
+        if isinstance(group, dict) and isinstance(group.get("hours"), str):
+            group["hours"] = load_week_hours(schedules, group["hours"])
     return HandoffConfig.model_validate(data)
 
 

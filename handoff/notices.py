@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from actions.store.calendar import MOSCOW
 from bot.messages import Button, OutboundMessage
 from bot.texts import text
-from handoff.queue import DAY_KINDS, WeekHours, wait_minutes
+from handoff.queue import wait_minutes
+from workcalendar import DAY_KINDS, MOSCOW, WeekHours
 
 LEAVE_QUEUE_PAYLOAD = "/leave_queue"
 

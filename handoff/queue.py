@@ -8,64 +8,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from pydantic import BaseModel, ConfigDict, field_validator
+import workcalendar
+from workcalendar import WeekHours
 
-from actions.store.calendar import MOSCOW, is_holiday
-
-DAY_KINDS = ("weekday", "weekend", "holiday")
 GENERAL_TOPIC = "general"
 NOTIFY_POSITION_STEP = 2
 NOTIFY_WAIT_STEP_S = 60
 NOTIFY_MIN_INTERVAL_S = 30
-LOOKAHEAD_DAYS = 15  # the longest run of days off in the Russian calendar is the New Year's
-
-
-class DayHours(BaseModel):
-    """Opening hours of one kind of day, Moscow time; `close` may be "24:00"."""
-
-    model_config = ConfigDict(frozen=True)
-
-    open: str
-    close: str
-
-    @field_validator("open", "close")
-    @classmethod
-    def _hh_mm(cls, value: str) -> str:
-        """Accept "HH:MM" (and "24:00" for midnight)."""
-        if value != "24:00":
-            time.fromisoformat(value)
-        return value
-
-    def window(self, day: date) -> tuple[datetime, datetime]:
-        """The aware start and end of the working window on a Moscow date."""
-        start = datetime.combine(day, time.fromisoformat(self.open), tzinfo=MOSCOW)
-        if self.close == "24:00":
-            end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=MOSCOW)
-        else:
-            end = datetime.combine(day, time.fromisoformat(self.close), tzinfo=MOSCOW)
-        return start, end
-
-    def text(self) -> str:
-        """`08:00–21:00`."""
-        return f"{self.open}–{self.close}"
-
-
-class WeekHours(BaseModel):
-    """A group's hours by kind of day; None means the group does not work on such days."""
-
-    model_config = ConfigDict(frozen=True)
-
-    weekday: DayHours | None = None
-    weekend: DayHours | None = None
-    holiday: DayHours | None = None
-
-    def for_day(self, day: date) -> DayHours | None:
-        """The hours that apply on a Moscow date (production calendar)."""
-        kind: DayHours | None = getattr(self, day_kind(day))
-        return kind
 
 
 class HasHours(Protocol):
@@ -103,13 +55,6 @@ class Queued(Protocol):
 G = TypeVar("G", bound=HasTopics)
 
 
-def day_kind(day: date) -> str:
-    """`holiday`, `weekend` or `weekday` by the Russian production calendar."""
-    if is_holiday(day):
-        return "holiday"
-    return "weekend" if day.weekday() >= 5 else "weekday"
-
-
 def week_hours(group: HasHours) -> WeekHours:
     """The group's hours, validated."""
     return WeekHours.model_validate(group.hours or {})
@@ -130,30 +75,12 @@ def group_for_topic(groups: Sequence[G], topic: str) -> G:
 
 def is_open(group: HasHours, now: datetime) -> bool:
     """True when the group works at `now` (windows past midnight of the day before count too)."""
-    hours = week_hours(group)
-    local = now.astimezone(MOSCOW)
-    for day in (local.date() - timedelta(days=1), local.date()):
-        today = hours.for_day(day)
-        if today is not None:
-            start, end = today.window(day)
-            if start <= local < end:
-                return True
-    return False
+    return workcalendar.open_now(week_hours(group), now) is not None
 
 
 def next_opening(group: HasHours, now: datetime) -> datetime | None:
     """When the group next opens after `now` (Moscow time); None when it never works."""
-    hours = week_hours(group)
-    local = now.astimezone(MOSCOW)
-    for offset in range(LOOKAHEAD_DAYS):
-        day = local.date() + timedelta(days=offset)
-        today = hours.for_day(day)
-        if today is None:
-            continue
-        start, _ = today.window(day)
-        if start > local:
-            return start
-    return None
+    return workcalendar.next_opening(week_hours(group), now)
 
 
 def position(chat: Queued, waiting: Iterable[Queued]) -> int:

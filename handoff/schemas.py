@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from handoff.auth import MIN_PASSWORD_CHARS
 from handoff.models import Presence, Role
-from handoff.queue import WeekHours
 from handoff.views import OperatorRef
+from workcalendar import WeekHours
 
 Resolution = Literal["resolved", "ticket", "redirected", "callback", "no_answer", "spam"]
 RESOLUTION_CODES: tuple[str, ...] = get_args(Resolution)  # titles: console_ru.toml

@@ -1,20 +1,24 @@
 """GovEntityExtractor: rule-based entities for the e-government support bot.
 
-- ``appeal_number``: 10 digits, 8 digits or a letter-prefixed code (``AB-987654321``),
-  written with «№», spaces or dashes; value normalised (digits only / ``AB-987654321``).
-- ``snils``: 11 digits validated with the official check-number algorithm;
-  value ``XXX-XXX-XXX YY``.
-- ``phone``: Russian phone numbers, value ``+7XXXXXXXXXX``.
+The regular expressions here only find candidates in a message; what counts as an appeal
+number, a СНИЛС or a phone, and the value reported, is decided by the shared `identifiers`
+package (the same rules the actions and the channel adapters apply):
+
+- ``appeal_number``: 10 digits, 8 digits or a letter code (``AB-987654321``), value as stored;
+- ``snils``: 11 digits with a right check number; value ``XXX-XXX-XXX YY``;
+- ``phone``: Russian numbers, and other countries' written with ``+``; value in E.164;
 - ``service``: phrases from ``data/lookups/service.yml`` matched on lemmas;
   value = canonical code (``tax``, ``passport`` ...).
 """
+
 from __future__ import annotations
 
 import os
 import re
 import threading
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any
 
+import yaml
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -24,112 +28,62 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from identifiers import (
+    format_snils,
+    is_mobile_shaped,
+    normalize_appeal_number,
+    normalize_phone,
+    normalize_snils,
+)
+from identifiers.appeal import DASHES, DIGIT_GROUPS_PATTERN, LETTER_CODE_PATTERN, letter_code
 from nlu.morph import lemma, tokens
 
 DEFAULT_LOOKUP = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "lookups", "service.yml"
 )
 
-# Cyrillic letters that look like latin ones (citizens mix them in codes).
-_LOOKALIKE = str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX")
+_SEP = rf"[\s{DASHES}]?"
+_NOT_AFTER_WORD = r"(?<![A-Za-zА-Яа-яЁё0-9])"
 
-_DASH = "\\-‐‑–—"
-_SEP = rf"[\s{_DASH}]?"
-
+# A Russian number as people write it: +7 / 8 / 7, then 3-3-2-2 digits, any grouping.
 PHONE_RE = re.compile(
-    rf"(?<![\d+])(?:\+\s?7|8|7)[\s{_DASH}]*\(?\s*(\d{{3}})\s*\)?[\s{_DASH}]*(\d{{3}})"
-    rf"[\s{_DASH}]*(\d{{2}})[\s{_DASH}]*(\d{{2}})(?!\d)"
+    rf"(?<![0-9+])(?:\+\s?7|8|7)[\s{DASHES}]*\(?\s*([0-9]{{3}})\s*\)?[\s{DASHES}]*([0-9]{{3}})"
+    rf"[\s{DASHES}]*([0-9]{{2}})[\s{DASHES}]*([0-9]{{2}})(?![0-9])"
+)
+# Another country's number in international form: `+`, then digits in groups (+7 is above).
+INTERNATIONAL_PHONE_RE = re.compile(
+    rf"(?<![0-9+\w])\+\s?(?!7)[1-9](?:[\s{DASHES}]?\(?[0-9]\)?){{7,14}}(?![0-9])"
 )
 SNILS_RE = re.compile(
-    rf"(?<!\d)(\d{{3}}){_SEP}(\d{{3}}){_SEP}(\d{{3}})[\s{_DASH}]*(\d{{2}})(?!\d)"
+    rf"(?<![0-9])([0-9]{{3}}){_SEP}([0-9]{{3}}){_SEP}([0-9]{{3}})[\s{DASHES}]*([0-9]{{2}})(?![0-9])"
 )
-PREFIXED_RE = re.compile(
-    rf"(?<![A-Za-zА-Яа-яЁё\d])([A-Za-z]{{2}}|[АВЕКМНОРСТУХ]{{2}})\s*[{_DASH}]?\s*(\d{{6,12}})(?!\d)"
-)
-# lower-case Cyrillic look-alikes («ав-123456789») only joined to the digits, so that words
-# such as «на» or «от» before a number are never read as a prefix
-PREFIXED_LOWER_RE = re.compile(
-    rf"(?<![A-Za-zА-Яа-яЁё\d])([авекмнорстух]{{2}})[{_DASH}]?(\d{{6,12}})(?!\d)"
-)
-DIGITS_RE = re.compile(rf"(?<![\d+])(\d(?:[\d]|[\s{_DASH}](?=\d)){{6,14}}\d)(?!\d)")
+LETTER_CODE_RE = re.compile(rf"{_NOT_AFTER_WORD}{LETTER_CODE_PATTERN}(?![0-9])")
+DIGITS_RE = re.compile(rf"(?<![0-9+])(?=(?:[0-9][\s{DASHES}]?){{7}}[0-9]){DIGIT_GROUPS_PATTERN}")
 _PHONE_CONTEXT = re.compile(r"тел|phone|моб|сотов|номер\s+телеф", re.IGNORECASE)
-
-
-def snils_is_valid(value: str) -> bool:
-    """Check a СНИЛС (11 digits, any separators) with its check number."""
-    digits = re.sub(r"\D", "", value or "")
-    if len(digits) != 11:
-        return False
-    number, check = digits[:9], int(digits[9:])
-    if int(number) <= 1001998:
-        # numbers up to 001-001-998 carry no check number
-        return True
-    if len(set(number)) == 1:
-        return False
-    total = sum(int(d) * (9 - i) for i, d in enumerate(number))
-    if total < 100:
-        expected = total
-    elif total in (100, 101):
-        expected = 0
-    else:
-        expected = total % 101
-        if expected == 100:
-            expected = 0
-    return expected == check
-
-
-def format_snils(value: str) -> str:
-    d = re.sub(r"\D", "", value)
-    return f"{d[0:3]}-{d[3:6]}-{d[6:9]} {d[9:11]}"
-
-
-def normalize_phone(value: str) -> Optional[str]:
-    d = re.sub(r"\D", "", value or "")
-    if len(d) == 11 and d[0] in "78":
-        d = d[1:]
-    if len(d) != 10:
-        return None
-    return "+7" + d
-
-
-def normalize_appeal_number(value: str) -> Optional[str]:
-    """Normalise an appeal number as the bot stores it, or None when it is not one."""
-    raw = (value or "").strip().lstrip("№#Nn").strip(" .:")
-    m = re.fullmatch(rf"([A-Za-zА-Яа-яЁё]{{2}})\s*[{_DASH}]?\s*(\d{{6,12}})", raw)
-    if m:
-        prefix = m.group(1).upper().translate(_LOOKALIKE)
-        if re.fullmatch(r"[A-Z]{2}", prefix):
-            return f"{prefix}-{m.group(2)}"
-        return None
-    digits = re.sub(rf"[\s{_DASH}]", "", raw)
-    if re.fullmatch(r"\d{10}|\d{8}", digits):
-        return digits
-    return None
+_MOBILE_DIGITS = 10
 
 
 # ---------------------------------------------------------------- service lookup
 _LOOKUP_LOCK = threading.Lock()
-_LOOKUP_CACHE: Dict[str, List[Tuple[Tuple[str, ...], str]]] = {}
+_LOOKUP_CACHE: dict[str, list[tuple[tuple[str, ...], str]]] = {}
 
 
-def load_service_lookup(path: str = DEFAULT_LOOKUP) -> List[Tuple[Tuple[str, ...], str]]:
+def load_service_lookup(path: str = DEFAULT_LOOKUP) -> list[tuple[tuple[str, ...], str]]:
     """Read the editor-maintained table (Rasa ``synonym`` blocks: name = code,
     examples = phrases) as lemma sequences, longest first. Cached per process."""
     with _LOOKUP_LOCK:
         if path in _LOOKUP_CACHE:
             return _LOOKUP_CACHE[path]
-        import yaml
-
         with open(path, encoding="utf-8") as fh:
             doc = yaml.safe_load(fh) or {}
-        entries: List[Tuple[Tuple[str, ...], str]] = []
+        entries: list[tuple[tuple[str, ...], str]] = []
         for block in doc.get("nlu", []) or []:
             code = block.get("synonym")
             if not code:
                 continue
             phrases = [code]
-            for line in str(block.get("examples", "")).splitlines():
-                line = line.strip()
+            for raw_line in str(block.get("examples", "")).splitlines():
+                line = raw_line.strip()
                 if line.startswith("-"):
                     phrases.append(line[1:].strip())
             for phrase in phrases:
@@ -141,11 +95,12 @@ def load_service_lookup(path: str = DEFAULT_LOOKUP) -> List[Tuple[Tuple[str, ...
         return entries
 
 
-def find_services(text: str, path: str = DEFAULT_LOOKUP) -> List[Dict[str, Any]]:
+def find_services(text: str, path: str = DEFAULT_LOOKUP) -> list[dict[str, Any]]:
+    """Service phrases of the lookup table in `text`, longest first, each span once."""
     toks = [(t, s, e) for t, s, e in tokens(text) if re.search(r"\w", t)]
     lems = [lemma(t.lower()) for t, _s, _e in toks]
     table = load_service_lookup(path)
-    found: List[Dict[str, Any]] = []
+    found: list[dict[str, Any]] = []
     used = [False] * len(toks)
     i = 0
     while i < len(toks):
@@ -153,8 +108,15 @@ def find_services(text: str, path: str = DEFAULT_LOOKUP) -> List[Dict[str, Any]]
             n = len(seq)
             if tuple(lems[i : i + n]) == seq and not any(used[i : i + n]):
                 start, end = toks[i][1], toks[i + n - 1][2]
-                found.append({"entity": "service", "value": code, "start": start, "end": end,
-                              "text": text[start:end]})
+                found.append(
+                    {
+                        "entity": "service",
+                        "value": code,
+                        "start": start,
+                        "end": end,
+                        "text": text[start:end],
+                    }
+                )
                 for k in range(i, i + n):
                     used[k] = True
                 i += n - 1
@@ -164,61 +126,91 @@ def find_services(text: str, path: str = DEFAULT_LOOKUP) -> List[Dict[str, Any]]
 
 
 # ---------------------------------------------------------------- all entities
-def extract(text: str, lookup_path: str = DEFAULT_LOOKUP) -> List[Dict[str, Any]]:
+def extract(text: str, lookup_path: str = DEFAULT_LOOKUP) -> list[dict[str, Any]]:
     """All rule-based entities of a text (Rasa entity dicts without extractor name)."""
     if not text or text.startswith("/"):
         return []
-    found: List[Dict[str, Any]] = []
-    taken: List[Tuple[int, int]] = []
-
-    def free(s: int, e: int) -> bool:
-        return all(e <= a or s >= b for a, b in taken)
-
-    def add(name: str, value: str, s: int, e: int) -> None:
-        found.append({"entity": name, "value": value, "start": s, "end": e, "text": text[s:e]})
-        taken.append((s, e))
-
-    for m in PHONE_RE.finditer(text):
-        raw = m.group(0)
-        digits = re.sub(r"\D", "", raw)
-        explicit = raw.lstrip().startswith("+") or "(" in raw or bool(re.match(r"[78]9", digits))
-        if not explicit and snils_is_valid(digits):
-            continue
-        if explicit:
-            phone = normalize_phone(raw)
-            if phone:
-                add("phone", phone, m.start(), m.end())
+    found = _Found(text)
+    _phones(found)
     for m in SNILS_RE.finditer(text):
-        if free(m.start(), m.end()) and snils_is_valid(m.group(0)):
-            add("snils", format_snils(m.group(0)), m.start(), m.end())
-    for m in [*PREFIXED_RE.finditer(text), *PREFIXED_LOWER_RE.finditer(text)]:
-        if free(m.start(), m.end()):
-            value = normalize_appeal_number(m.group(0))
-            if value:
-                add("appeal_number", value, m.start(), m.end())
+        snils = normalize_snils(m.group(0))
+        if snils and found.free(m.start(), m.end()):
+            found.add("snils", format_snils(snils), m.start(), m.end())
+    for m in LETTER_CODE_RE.finditer(text):
+        if found.free(m.start(), m.end()):
+            found.add("appeal_number", letter_code(m), m.start(), m.end())
     for m in DIGITS_RE.finditer(text):
-        if not free(m.start(), m.end()):
-            continue
-        digits = re.sub(r"\D", "", m.group(0))
-        if len(digits) == 10 and digits[0] == "9" and _PHONE_CONTEXT.search(text):
-            add("phone", "+7" + digits, m.start(), m.end())
-            continue
-        value = normalize_appeal_number(m.group(0))
-        if value:
-            add("appeal_number", value, m.start(), m.end())
-        else:
-            # a run of groups that is not a number as a whole: try each group alone
-            for g in re.finditer(r"\d+", m.group(0)):
-                s, e = m.start() + g.start(), m.start() + g.end()
-                v = normalize_appeal_number(g.group(0))
-                if v and free(s, e):
-                    add("appeal_number", v, s, e)
+        if found.free(m.start(), m.end()):
+            _digits(found, m)
     if os.path.exists(lookup_path):
         for ent in find_services(text, lookup_path):
-            if free(ent["start"], ent["end"]):
-                found.append(ent)
-    found.sort(key=lambda e: e["start"])
-    return found
+            if found.free(ent["start"], ent["end"]):
+                found.entities.append(ent)
+    return sorted(found.entities, key=lambda e: int(e["start"]))
+
+
+class _Found:
+    """The entities found so far and the spans they take (a span is reported once)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.entities: list[dict[str, Any]] = []
+        self._taken: list[tuple[int, int]] = []
+
+    def free(self, start: int, end: int) -> bool:
+        """No entity found so far overlaps the span."""
+        return all(end <= a or start >= b for a, b in self._taken)
+
+    def add(self, name: str, value: str, start: int, end: int) -> None:
+        """Report an entity and take its span."""
+        self.entities.append(
+            {
+                "entity": name,
+                "value": value,
+                "start": start,
+                "end": end,
+                "text": self.text[start:end],
+            }
+        )
+        self._taken.append((start, end))
+
+
+def _phones(found: _Found) -> None:
+    """Phones written with `+`, with the area code in brackets, or as a mobile (`89…`)."""
+    for m in INTERNATIONAL_PHONE_RE.finditer(found.text):
+        phone = normalize_phone(m.group(0))
+        if phone:
+            found.add("phone", phone, m.start(), m.end())
+    for m in PHONE_RE.finditer(found.text):
+        raw = m.group(0)
+        digits = re.sub("[^0-9]", "", raw)
+        # a bare run of eleven digits is a phone only when it is shaped like a mobile; else it
+        # may be a СНИЛС or another number
+        explicit = raw.startswith("+") or "(" in raw or is_mobile_shaped(digits)
+        if explicit and found.free(m.start(), m.end()):
+            phone = normalize_phone(raw)
+            if phone:
+                found.add("phone", phone, m.start(), m.end())
+
+
+def _digits(found: _Found, m: re.Match[str]) -> None:
+    """A run of digit groups: a mobile after a word about phones, an appeal number, or parts."""
+    digits = re.sub("[^0-9]", "", m.group(0))
+    if len(digits) == _MOBILE_DIGITS and digits[0] == "9" and _PHONE_CONTEXT.search(found.text):
+        phone = normalize_phone(m.group(0))
+        if phone:
+            found.add("phone", phone, m.start(), m.end())
+            return
+    value = normalize_appeal_number(m.group(0))
+    if value:
+        found.add("appeal_number", value, m.start(), m.end())
+        return
+    # a run of groups that is not a number as a whole: try each group alone
+    for g in re.finditer("[0-9]+", m.group(0)):
+        start, end = m.start() + g.start(), m.start() + g.end()
+        part = normalize_appeal_number(g.group(0))
+        if part and found.free(start, end):
+            found.add("appeal_number", part, start, end)
 
 
 # login problem keywords (lemmas), checked in this order; used only when the message's
@@ -233,7 +225,8 @@ LOGIN_PROBLEM_KEYWORDS = [
 ]
 
 
-def find_login_problem(text: str) -> Optional[str]:
+def find_login_problem(text: str) -> str | None:
+    """The login problem a typed answer to the password-reset menu names, if any."""
     lems = {lemma(t.lower()) for t, _s, _e in tokens(text)}
     for code, words in LOGIN_PROBLEM_KEYWORDS:
         if lems & words:
@@ -241,13 +234,12 @@ def find_login_problem(text: str) -> Optional[str]:
     return None
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class GovEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Extracts appeal_number, snils, phone and service with rules and a lookup table."""
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
+        """`service_lookup`: the lookup table, relative to the project root (default: data/)."""
         self._config = config
         path = config.get("service_lookup") or DEFAULT_LOOKUP
         if not os.path.isabs(path):
@@ -255,23 +247,27 @@ class GovEntityExtractor(GraphComponent, EntityExtractorMixin):
         self._lookup = os.path.normpath(path)
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
+        """The project's lookup table unless config.yml names another."""
         return {"service_lookup": None}
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "GovEntityExtractor":
+    ) -> GovEntityExtractor:
+        """Creates the component (rules only: nothing is trained or persisted)."""
         return cls(config)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Training examples keep their annotated entities."""
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Adds the rule-based entities (and a typed login problem) to each message."""
         for message in messages:
             text = message.get(TEXT) or ""
             ents = extract(text, self._lookup)
@@ -279,8 +275,15 @@ class GovEntityExtractor(GraphComponent, EntityExtractorMixin):
             if intent == "choose_login_problem" and not text.startswith("/"):
                 code = find_login_problem(text)
                 if code:
-                    ents.append({"entity": "login_problem", "value": code, "start": 0,
-                                 "end": len(text), "text": text})
+                    ents.append(
+                        {
+                            "entity": "login_problem",
+                            "value": code,
+                            "start": 0,
+                            "end": len(text),
+                            "text": text,
+                        }
+                    )
             if not ents:
                 continue
             ents = self.add_extractor_name(ents)

@@ -6,15 +6,18 @@ sentence feature is the mean of the known words' vectors. The vectors come from 
 natasha installs (``natasha/data/emb/navec_news_v1_1B_250K_300d_100q.tar``), so nothing is
 downloaded; they are loaded once per process, when the first pipeline is built, and shared.
 """
+
 from __future__ import annotations
 
 import importlib.util
 import logging
 import os
 import threading
-from typing import Any, Dict, List, Optional, Text, Type
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+from navec import Navec
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -33,15 +36,15 @@ logger = logging.getLogger(__name__)
 NAVEC_ARCHIVE = os.path.join("data", "emb", "navec_news_v1_1B_250K_300d_100q.tar")
 
 _LOCK = threading.Lock()
-_VECTORS: Dict[str, Any] = {}
+_VECTORS: dict[str, Any] = {}
 
 
-def default_navec_path() -> Optional[str]:
+def default_navec_path() -> str | None:
     """Where natasha keeps its navec archive, found without importing natasha."""
     spec = importlib.util.find_spec("natasha")
     if spec is None or not spec.submodule_search_locations:
         return None
-    path = os.path.join(list(spec.submodule_search_locations)[0], NAVEC_ARCHIVE)
+    path = os.path.join(next(iter(spec.submodule_search_locations)), NAVEC_ARCHIVE)
     return path if os.path.exists(path) else None
 
 
@@ -49,14 +52,12 @@ def load_navec(path: str) -> Any:
     """The navec vectors in `path`, read from disk once per process."""
     with _LOCK:
         if path not in _VECTORS:
-            from navec import Navec
-
             logger.debug("loading navec vectors from %s", path)
             _VECTORS[path] = Navec.load(path)
         return _VECTORS[path]
 
 
-def token_vector(navec: Any, token: Token) -> Optional[np.ndarray]:
+def token_vector(navec: Any, token: Token) -> npt.NDArray[np.float32] | None:
     """The token's vector: by word, then lemma, then with «ё» folded; None if unknown."""
     word = (token.text or "").lower()
     candidates = [word, (token.lemma or "").lower(), word.replace("ё", "е"), word.replace("е", "ё")]
@@ -66,7 +67,7 @@ def token_vector(navec: Any, token: Token) -> Optional[np.ndarray]:
     return None
 
 
-def sequence_vectors(navec: Any, tokens: List[Token]) -> np.ndarray:
+def sequence_vectors(navec: Any, tokens: list[Token]) -> npt.NDArray[np.float32]:
     """A [len(tokens), dim] matrix; unknown words are zero rows."""
     dim = int(navec.pq.dim)
     matrix = np.zeros((len(tokens), dim), dtype=np.float32)
@@ -77,28 +78,26 @@ def sequence_vectors(navec: Any, tokens: List[Token]) -> np.ndarray:
     return matrix
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class NavecFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds navec word vectors (sequence) and their mean (sentence) as dense features."""
 
     @classmethod
-    def required_components(cls) -> List[Type]:
+    def required_components(cls) -> list[type]:
         """A tokenizer must run first (``nlu.tokenizer.RussianTokenizer`` gives lemmas)."""
         return [Tokenizer]
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         """navec reads the archive; natasha ships it."""
         return ["navec", "natasha"]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """`navec_path`: an archive other than natasha's; `pooling`: mean or max."""
         return {**DenseFeaturizer.get_default_config(), POOLING: MEAN_POOLING, "navec_path": None}
 
-    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+    def __init__(self, config: dict[str, Any], name: str) -> None:
         """Loads the vectors now (once per process), so the first citizen does not wait."""
         super().__init__(name, config)
         path = self._config.get("navec_path") or default_navec_path()
@@ -111,19 +110,19 @@ class NavecFeaturizer(DenseFeaturizer, GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "NavecFeaturizer":
+    ) -> NavecFeaturizer:
         """Creates the component (nothing is trained or persisted)."""
-        return cls(config, execution_context.node_name)
+        return cls(config, execution_context.node_name or cls.__name__)
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
+    def validate_config(cls, config: dict[str, Any]) -> None:
         """Nothing to validate beyond what the base class checks."""
 
-    def _featurize(self, message: Message, attribute: Text) -> None:
+    def _featurize(self, message: Message, attribute: str) -> None:
         tokens = message.get(TOKENS_NAMES[attribute])
         if not tokens:
             return
@@ -133,7 +132,7 @@ class NavecFeaturizer(DenseFeaturizer, GraphComponent):
         message.add_features(Features(sequence, FEATURE_TYPE_SEQUENCE, attribute, alias))
         message.add_features(Features(sentence, FEATURE_TYPE_SENTENCE, attribute, alias))
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Sets the dense features of each message's text."""
         for message in messages:
             for attribute in DENSE_FEATURIZABLE_ATTRIBUTES:

@@ -1,27 +1,27 @@
-"""Shared, lazily loaded Russian morphology (one pymorphy3 analyzer per process)."""
+"""Shared, lazily created Russian morphology (one pymorphy3 analyzer per process)."""
+
 from __future__ import annotations
 
 import functools
 import re
 import threading
-from typing import List, Tuple
+from typing import Any
+
+import pymorphy3
+from razdel import tokenize
 
 _LOCK = threading.Lock()
-_MORPH = None
-
-_WORD_RE = re.compile(r"[а-яёa-z]", re.IGNORECASE)
 
 
-def morph():
-    """Return the process-wide pymorphy3 analyzer (created on first use)."""
-    global _MORPH
-    if _MORPH is None:
-        with _LOCK:
-            if _MORPH is None:
-                import pymorphy3
+@functools.cache
+def _analyzer() -> Any:
+    return pymorphy3.MorphAnalyzer(lang="ru")
 
-                _MORPH = pymorphy3.MorphAnalyzer(lang="ru")
-    return _MORPH
+
+def morph() -> Any:
+    """The process-wide pymorphy3 analyzer, created on first use (its dictionaries load then)."""
+    with _LOCK:
+        return _analyzer()
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -30,7 +30,7 @@ def lemma(word: str) -> str:
     w = word.lower().replace("ё", "е")
     if not re.search(r"[а-я]", w):
         return w
-    return morph().parse(w)[0].normal_form.replace("ё", "е")
+    return str(morph().parse(w)[0].normal_form).replace("ё", "е")
 
 
 @functools.lru_cache(maxsize=200_000)
@@ -42,8 +42,6 @@ def is_known_ru(word: str) -> bool:
     return bool(morph().word_is_known(w))
 
 
-def tokens(text: str) -> List[Tuple[str, int, int]]:
+def tokens(text: str) -> list[tuple[str, int, int]]:
     """razdel tokens as (text, start, end)."""
-    from razdel import tokenize
-
     return [(t.text, t.start, t.stop) for t in tokenize(text)]

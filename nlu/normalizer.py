@@ -4,10 +4,11 @@ transliteration (privet → привет) before tokenization.
 A latin word is rewritten only when the converted word is a dictionary Russian word
 (pymorphy3) and the latin word is not a known English/technical word.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -21,15 +22,18 @@ from nlu.morph import is_known_ru
 
 _EN = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`"
 _RU = "йцукенгшщзхъфывапролджэячсмитьбюё"
-LAYOUT = {e: r for e, r in zip(_EN, _RU)}
-LAYOUT.update({e.upper(): r.upper() for e, r in zip(_EN, _RU) if e.isalpha()})
+LAYOUT = dict(zip(_EN, _RU, strict=True))
+LAYOUT.update({e.upper(): r.upper() for e, r in zip(_EN, _RU, strict=True) if e.isalpha()})
 LAYOUT.update({"{": "Х", "}": "Ъ", ":": "Ж", '"': "Э", "<": "Б", ">": "Ю", "~": "Ё"})
 
-# Longest sequences first.
+# Longest sequences first. The tables are kept in rows (fmt: off): one pair or word a line
+# would make them five times as long and no easier to check.
+# fmt: off
 _TRANSLIT = [
-    ("shch", "щ"), ("iya", "ия"), ("iyu", "ию"), ("iye", "ие"), ("tsya", "тся"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("ch", "ч"),
-    ("sh", "ш"), ("yu", "ю"), ("ju", "ю"), ("ya", "я"), ("ja", "я"), ("yo", "ё"),
-    ("jo", "ё"), ("ye", "е"), ("iy", "ий"), ("yy", "ый"), ("'", "ь"),
+    ("shch", "щ"), ("iya", "ия"), ("iyu", "ию"), ("iye", "ие"), ("tsya", "тся"), ("sch", "щ"),
+    ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("ch", "ч"), ("sh", "ш"), ("yu", "ю"), ("ju", "ю"),
+    ("ya", "я"), ("ja", "я"), ("yo", "ё"), ("jo", "ё"), ("ye", "е"), ("iy", "ий"), ("yy", "ый"),
+    ("'", "ь"),
     ("a", "а"), ("b", "б"), ("v", "в"), ("g", "г"), ("d", "д"), ("e", "е"), ("z", "з"),
     ("i", "и"), ("j", "й"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"),
     ("p", "п"), ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"), ("f", "ф"), ("h", "х"),
@@ -51,6 +55,7 @@ ENGLISH = {
 # Domain words pymorphy3 may not know but which are valid targets.
 EXTRA_RU = {"госуслуги", "госуслуг", "госуслугах", "госуслугами", "снилс", "инн", "мфц", "лк",
             "смс", "впн", "есиа"}
+# fmt: on
 
 _LATIN_WORD = re.compile(r"[A-Za-z\[\];',.`{}:\"<>~]+")
 _LETTERS = re.compile(r"[A-Za-z]")
@@ -114,17 +119,44 @@ def fix_word(word: str) -> str:
 
 
 SHORT_TRANSLIT = {
-    "ne": "не", "ni": "ни", "ya": "я", "na": "на", "v": "в", "s": "с", "i": "и", "k": "к",
-    "u": "у", "o": "о", "po": "по", "za": "за", "ot": "от", "do": "до", "iz": "из",
-    "mne": "мне", "ty": "ты", "vy": "вы", "my": "мы", "on": "он", "ona": "она", "kak": "как",
-    "gde": "где", "uzhe": "уже", "eto": "это", "chto": "что", "a": "а", "no": "но",
-    "da": "да", "nu": "ну", "vot": "вот", "tak": "так",
+    "ne": "не",
+    "ni": "ни",
+    "ya": "я",
+    "na": "на",
+    "v": "в",
+    "s": "с",
+    "i": "и",
+    "k": "к",
+    "u": "у",
+    "o": "о",
+    "po": "по",
+    "za": "за",
+    "ot": "от",
+    "do": "до",
+    "iz": "из",
+    "mne": "мне",
+    "ty": "ты",
+    "vy": "вы",
+    "my": "мы",
+    "on": "он",
+    "ona": "она",
+    "kak": "как",
+    "gde": "где",
+    "uzhe": "уже",
+    "eto": "это",
+    "chto": "что",
+    "a": "а",
+    "no": "но",
+    "da": "да",
+    "nu": "ну",
+    "vot": "вот",
+    "tak": "так",
 }
 
 
 def _fix_short(word: str, mode: str) -> str:
     core = word.strip(".,")
-    if not core or not _LETTERS.search(core) or len(core) >= 3 and mode != "translit":
+    if not core or not _LETTERS.search(core) or (len(core) >= 3 and mode != "translit"):
         return word
     if mode == "layout":
         conv = _layout(core).lower()
@@ -146,62 +178,71 @@ def normalize_text(text: str) -> str:
         if part and not part.isspace() and _LETTERS.search(part) and not re.search(r"\d", part):
             new = _LATIN_WORD.sub(lambda m: fix_word(m.group(0)), part)
             if new != part:
-                modes.add("layout" if re.search(r"[\[\];',.`]", part.strip(".,")) or
-                          not re.fullmatch(r"[а-яё]+", _translit(part.strip(".,!?")))
-                          or _layout(part.strip(".,!?")).lower() == new.strip(".,!?").lower()
-                          else "translit")
+                modes.add(
+                    "layout"
+                    if re.search(r"[\[\];',.`]", part.strip(".,"))
+                    or not re.fullmatch(r"[а-яё]+", _translit(part.strip(".,!?")))
+                    or _layout(part.strip(".,!?")).lower() == new.strip(".,!?").lower()
+                    else "translit"
+                )
             fixed.append(new)
         else:
             fixed.append(part)
     if modes:
         mode = "layout" if "layout" in modes else "translit"
         fixed = [
-            p if p.isspace() or not p else _LATIN_WORD.sub(lambda m: _fix_short(m.group(0), mode), p)
+            p
+            if p.isspace() or not p
+            else _LATIN_WORD.sub(lambda m: _fix_short(m.group(0), mode), p)
             for p in fixed
         ]
     return "".join(fixed)
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class TextNormalizer(GraphComponent):
     """Rewrites ``message.data["text"]`` (layout and transliteration fixes)."""
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
+        """No options: the dictionaries decide."""
         self._config = config
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
+        """No options."""
         return {}
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "TextNormalizer":
+    ) -> TextNormalizer:
+        """Creates the component (nothing is trained or persisted)."""
         return cls(config)
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
+        """pymorphy3 tells dictionary words."""
         return ["pymorphy3"]
 
     def _process(self, message: Message) -> None:
-        text: Optional[str] = message.get(TEXT)
+        text: str | None = message.get(TEXT)
         if text:
             new = normalize_text(text)
             if new != text:
                 message.set(TEXT, new)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Normalises the training examples as citizens' messages will be."""
         for example in training_data.training_examples:
             self._process(example)
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Normalises each message's text."""
         for message in messages:
             self._process(message)
         return messages

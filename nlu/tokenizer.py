@@ -1,7 +1,8 @@
 """RussianTokenizer: razdel tokens, lower-cased, with pymorphy3 lemmas."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -15,14 +16,13 @@ from nlu.morph import lemma, tokens
 _PUNCT = set(".,!?;:«»\"'()[]{}…—–-")
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
 class RussianTokenizer(Tokenizer):
     """Tokenizes Russian text with razdel and sets pymorphy3 lemmas."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
+        """Rasa's tokenizer options; punctuation is dropped unless `keep_punctuation`."""
         return {
             "intent_tokenization_flag": False,
             "intent_split_symbol": "_",
@@ -34,20 +34,23 @@ class RussianTokenizer(Tokenizer):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "RussianTokenizer":
+    ) -> RussianTokenizer:
+        """Creates the component (nothing is trained or persisted)."""
         return cls(config)
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
+        """razdel splits, pymorphy3 lemmatizes."""
         return ["razdel", "pymorphy3"]
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        """Lower-cased tokens with their lemmas; a text of punctuation only stays one token."""
         text = message.get(attribute) or ""
-        result: List[Token] = []
+        result: list[Token] = []
         for word, start, _end in tokens(text):
             if not self._config.get("keep_punctuation") and all(c in _PUNCT for c in word):
                 continue
@@ -58,8 +61,7 @@ class RussianTokenizer(Tokenizer):
         return self._apply_token_pattern(result)
 
 
-def lemmatize(text: str) -> List[str]:
+def lemmatize(text: str) -> list[str]:
     """Helper for tests and tools: the lemmas the tokenizer would produce."""
     tok = RussianTokenizer(RussianTokenizer.get_default_config())
     return [t.lemma for t in tok.tokenize(Message(data={"text": text}), "text")]
-

@@ -1,46 +1,17 @@
-"""Working days by the Russian production calendar (holidays and transferred days off)."""
+"""Appeal processing deadlines in working days (the calendar itself is `workcalendar`'s)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo
-
-import holidays
+from datetime import datetime, timedelta
 
 from actions.store.models import DeadlineKind
+from workcalendar import MOSCOW, add_working_days, is_holiday, is_working_day
 
-MOSCOW = ZoneInfo("Europe/Moscow")
+# Re-exported for the modules that still import the calendar from here.
+__all__ = ["MOSCOW", "add_working_days", "deadline_for", "is_holiday", "is_working_day"]
+
 INTERAGENCY_CALENDAR_DAYS = 30
 WORKING_DAYS_BY_KIND = {DeadlineKind.STANDARD: 5, DeadlineKind.CLARIFICATION: 10}
-
-
-@lru_cache(maxsize=16)
-def _russian_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("RU", years=[year])
-
-
-def is_holiday(day: date) -> bool:
-    """A public holiday or a day off transferred to a weekday."""
-    return day in _russian_holidays(day.year)
-
-
-def is_working_day(day: date) -> bool:
-    """Monday to Friday and not a holiday."""
-    return day.weekday() < 5 and not is_holiday(day)
-
-
-def add_working_days(start: datetime, n: int) -> datetime:
-    """The moment `n` working days after `start`, counted on Moscow dates, same time of day."""
-    local = start.astimezone(MOSCOW) if start.tzinfo else start.replace(tzinfo=MOSCOW)
-    day = local.date()
-    remaining = n
-    while remaining > 0:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            remaining -= 1
-    result = datetime.combine(day, local.timetz())
-    return result.astimezone(start.tzinfo) if start.tzinfo else result.replace(tzinfo=None)
 
 
 def deadline_for(submitted_at: datetime, kind: DeadlineKind) -> datetime:

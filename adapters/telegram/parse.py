@@ -5,12 +5,12 @@ from __future__ import annotations
 from aiogram.types import CallbackQuery, Message, Update
 
 from adapters.commands import COMMANDS
-from adapters.phones import normalize_phone
 from adapters.telegram.callbacks import CallbackRegistry
 from bot.messages import Attachment, Contact, InboundKind, InboundMessage
+from identifiers import normalize_phone
 
 CHANNEL = "telegram"
-__all__ = ["CHANNEL", "normalize_phone", "parse_update"]
+__all__ = ["CHANNEL", "parse_update"]
 
 _MEDIA = ("sticker", "photo", "voice", "document", "video", "video_note", "audio", "animation")
 
@@ -30,11 +30,17 @@ def parse_update(update: Update, callbacks: CallbackRegistry) -> InboundMessage 
     }
     if message.contact is not None:
         contact = message.contact
+        # Telegram reports international numbers, often without their plus
+        phone = normalize_phone(contact.phone_number, international=True)
+        if phone is None:
+            return InboundMessage(
+                **base, kind=InboundKind.UNSUPPORTED, attachment=Attachment(kind="contact")
+            )
         return InboundMessage(
             **base,
             kind=InboundKind.CONTACT,
             contact=Contact(
-                phone=normalize_phone(contact.phone_number),
+                phone=phone,
                 verified=contact.user_id is not None and contact.user_id == message.from_user.id,
             ),
         )

@@ -22,9 +22,9 @@ from viberbot.api.messages import (
 from viberbot.api.viber_requests import EVENT_TYPE_TO_CLASS, create_request
 
 from adapters.commands import command_payload
-from adapters.phones import normalize_phone
 from adapters.viber.tracking import Tracking
-from bot.messages import Attachment, Contact, InboundKind, InboundMessage
+from bot.messages import Attachment, Contact, InboundKind, InboundMessage, clean_text
+from identifiers import normalize_phone
 
 CHANNEL = "viber"
 KNOWN_EVENTS = frozenset(EVENT_TYPE_TO_CLASS)
@@ -52,7 +52,7 @@ class ViberEvent:
 def _user_id(value: Any) -> str:
     if not isinstance(value, str) or not 0 < len(value) <= _MAX_ID:
         raise MalformedEvent("user id must be a non-empty string")
-    return value
+    return clean_text(value)
 
 
 def _token(value: Any) -> str:
@@ -68,7 +68,8 @@ def _text(value: Any) -> str | None:
         return None
     if not isinstance(value, str):
         raise MalformedEvent("text must be a string")
-    return value or None
+    # cleaned before the button and phone-request checks hash it (a lone surrogate cannot be)
+    return clean_text(value) or None
 
 
 def parse_event(data: dict[str, Any], tracking: Tracking) -> ViberEvent:
@@ -150,13 +151,15 @@ def _message(request: Any, tracking: Tracking) -> InboundMessage:
             raise MalformedEvent("a url message without media")
         return InboundMessage(**base, kind=InboundKind.TEXT, text=url)
     if isinstance(message, ContactMessage):
-        phone = getattr(message.contact, "phone_number", None)
-        if isinstance(phone, str) and any(c.isdigit() for c in phone):
+        raw = getattr(message.contact, "phone_number", None)
+        # Viber reports international numbers without their plus
+        phone = normalize_phone(raw, international=True) if isinstance(raw, str) else None
+        if phone is not None:
             verified = tracking.phone_requested(reply_to, user_id)
             return InboundMessage(
                 **base,
                 kind=InboundKind.CONTACT,
-                contact=Contact(phone=normalize_phone(phone), verified=verified),
+                contact=Contact(phone=phone, verified=verified),
             )
         return InboundMessage(
             **base, kind=InboundKind.UNSUPPORTED, attachment=Attachment(kind="contact")

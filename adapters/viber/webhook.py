@@ -1,7 +1,8 @@
 """`POST /viber/webhook`: size check, signature check, parse, store in the inbox, then 200.
 
 The signature (`X-Viber-Content-Signature`, HMAC-SHA256 of the raw body keyed by the token) is
-verified in constant time before the body is parsed at all.
+verified in constant time before the body is parsed at all. A signed body is then accepted only
+while its `timestamp` is fresh (`Freshness`): a captured callback cannot be replayed later.
 
 `conversation_started` is answered with the welcome message in the HTTP response body: that is
 the only moment Viber lets a bot speak to someone who has not subscribed yet (`send_message` to
@@ -17,7 +18,10 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator, Sequence
+import math
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
 
 from aiohttp import web
 
@@ -45,6 +49,24 @@ def signature(token: str, body: bytes) -> str:
     return hmac.new(token.encode(), body, hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class Freshness:
+    """How old (or how far ahead of our clock) a signed callback's `timestamp` may be."""
+
+    max_age_s: float = 300.0
+    max_skew_s: float = 60.0
+    clock: Callable[[], float] = time.time
+
+    def fresh(self, timestamp: object) -> bool:
+        """True for a millisecond epoch `timestamp` inside the window."""
+        if isinstance(timestamp, bool) or not isinstance(timestamp, int | float):
+            return False
+        if not math.isfinite(timestamp):
+            return False
+        age = self.clock() - timestamp / 1000
+        return -self.max_skew_s <= age <= self.max_age_s
+
+
 class ViberWebhook:
     """The webhook handler: 413 / 403 / 400 for bad input, never a 5xx; 200 once stored."""
 
@@ -56,8 +78,10 @@ class ViberWebhook:
         *,
         max_bytes: int = DEFAULT_MAX_BYTES,
         outbox: Outbox | None = None,
+        freshness: Freshness | None = None,
     ) -> None:
         self.inbox = inbox
+        self.freshness = freshness
         self.outbox = outbox
         self.sender = sender
         self.tracking: Tracking = sender.tracking
@@ -87,6 +111,12 @@ class ViberWebhook:
             data = json.loads(body)
             if not isinstance(data, dict):
                 raise MalformedEvent("a callback is a JSON object")
+        except (ValueError, TypeError, RecursionError):
+            return web.json_response({"status": "malformed"}, status=400)
+        if self.freshness is not None and not self.freshness.fresh(data.get("timestamp")):
+            log.warning("viber callback refused: timestamp outside the freshness window")
+            return web.json_response({"status": "stale"}, status=403)
+        try:
             event = parse_event(data, self.tracking)
         except (ValueError, TypeError, RecursionError):
             return web.json_response({"status": "malformed"}, status=400)
@@ -129,12 +159,14 @@ def setup_viber(
     max_bytes: int = DEFAULT_MAX_BYTES,
     attachments: AttachmentFetchers | None = None,
     media_hosts: Sequence[str] = DEFAULT_MEDIA_HOSTS,
+    freshness: Freshness | None = None,
 ) -> ViberSender:
     """Register the sender and `POST /viber/webhook`; call `set_webhook` once the app serves.
 
     Viber checks the URL by calling it (event `webhook`) while `set_webhook` is in flight, so the
     call runs in the background and is retried until our server answers. Citizens' media are
-    fetched (for `attachments`) only from `media_hosts`.
+    fetched (for `attachments`) only from `media_hosts`. Signed callbacks older than
+    `freshness` allows are refused (the default window when none is given).
     """
     api = ViberApi(token, api_url)
     sender = ViberSender(api, Tracking(token), name=bot_name, avatar=avatar, metrics=metrics)
@@ -142,7 +174,14 @@ def setup_viber(
     files = ViberFiles(media_hosts)
     if attachments is not None:
         attachments.register(files)
-    webhook = ViberWebhook(inbox, sender, token, max_bytes=max_bytes, outbox=outbox)
+    webhook = ViberWebhook(
+        inbox,
+        sender,
+        token,
+        max_bytes=max_bytes,
+        outbox=outbox,
+        freshness=freshness or Freshness(),
+    )
     app.router.add_post(WEBHOOK_PATH, webhook.handle)
 
     async def register(url: str) -> None:

@@ -13,8 +13,9 @@ from typing import Any
 from aiohttp import WSCloseCode, WSMsgType, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.webchat import texts
 from bot.inbox import Inbox
-from bot.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.messages import InboundKind, InboundMessage, OutboundMessage, clean_text
 from bot.metrics import Metrics
 from bot.outbox import Delivery
 from bot.transcript import history
@@ -26,6 +27,18 @@ STATIC = Path(__file__).parent / "static"
 _CHAT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_FRAME_BYTES = 64 * 1024
+# Frames up to this size are read and answered with an error frame (the page stays connected);
+# only a larger one makes aiohttp close the socket (1009), so memory stays bounded.
+PROTOCOL_MAX_BYTES = 1024 * 1024
+
+
+def render_text(message: OutboundMessage) -> str | None:
+    """The message's text as the web chat shows it: a phone-share request, which only the
+    messengers can answer, says how to identify there instead of naming a missing button."""
+    if not message.request_contact:
+        return message.text
+    note = texts.text("identify_in_messenger")
+    return f"{message.text}\n\n{note}" if message.text else note
 
 
 def _frame(entry_id: int | None, author: str, message: OutboundMessage) -> dict[str, Any]:
@@ -33,7 +46,7 @@ def _frame(entry_id: int | None, author: str, message: OutboundMessage) -> dict[
         "type": "message",
         "id": entry_id,
         "author": author,
-        "text": message.text,
+        "text": render_text(message),
         "buttons": [b.model_dump() for b in message.buttons],
         "request_contact": message.request_contact,
     }
@@ -83,7 +96,7 @@ class WebchatEndpoint:
         """One page's websocket: `/chat/ws?chat=<id>&after=<last transcript id seen>`."""
         if not self._origin_ok(request):
             raise web.HTTPForbidden(text="origin not allowed")
-        socket = web.WebSocketResponse(heartbeat=25, max_msg_size=MAX_FRAME_BYTES)
+        socket = web.WebSocketResponse(heartbeat=25, max_msg_size=PROTOCOL_MAX_BYTES)
         await socket.prepare(request)
         chat_id = request.query.get("chat", "")
         if not _CHAT_ID.match(chat_id):
@@ -95,6 +108,8 @@ class WebchatEndpoint:
             async for frame in socket:
                 if frame.type is WSMsgType.TEXT:
                     await self._on_frame(socket, chat_id, frame.data)
+                elif frame.type is WSMsgType.BINARY:
+                    await _refuse(socket, "text_only")
         finally:
             self._sender.sockets.get(chat_id, set()).discard(socket)
             if not self._sender.sockets.get(chat_id):
@@ -116,18 +131,31 @@ class WebchatEndpoint:
             await socket.send_json({**_frame(entry.id, entry.author, message), "replay": True})
 
     async def _on_frame(self, socket: web.WebSocketResponse, chat_id: str, raw: str) -> None:
+        if len(raw) > MAX_FRAME_BYTES:  # characters, at most 4 bytes each: a cheap first cut
+            await _refuse(socket, "too_large")
+            return
         try:
             data = json.loads(raw)
-        except ValueError:
-            await socket.send_json({"type": "error", "error": "malformed"})
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser
+            await _refuse(socket, "malformed")
             return
         message = _inbound(chat_id, data) if isinstance(data, dict) else None
         if message is None:
-            await socket.send_json({"type": "error", "error": "malformed"})
+            await _refuse(socket, "malformed", data)
             return
+        # the flood guard may drop it (then it is not a turn); the page still gets its ack
         if await self._inbox.accept(message):
             self._metrics.messages_in.labels(channel=CHANNEL).inc()
         await socket.send_json({"type": "ack", "id": message.external_id})
+
+
+async def _refuse(socket: web.WebSocketResponse, error: str, data: object = None) -> None:
+    """An error frame; it names the page's message id when the frame had a usable one."""
+    frame: dict[str, Any] = {"type": "error", "error": error}
+    client_id = data.get("id") if isinstance(data, dict) else None
+    if isinstance(client_id, str) and _CLIENT_ID.match(client_id):
+        frame["id"] = client_id
+    await socket.send_json(frame)
 
 
 def _inbound(chat_id: str, data: dict[str, Any]) -> InboundMessage | None:
@@ -135,7 +163,8 @@ def _inbound(chat_id: str, data: dict[str, Any]) -> InboundMessage | None:
     if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
         return None
     kind = data.get("type")
-    if kind == "message" and isinstance(data.get("text"), str) and data["text"].strip():
+    # blank once cleaned (spaces, control characters only): nothing for the bot to read
+    if kind == "message" and isinstance(data.get("text"), str) and clean_text(data["text"]).strip():
         return InboundMessage(
             channel=CHANNEL,
             chat_id=chat_id,

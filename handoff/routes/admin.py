@@ -11,7 +11,6 @@ from handoff.auth import hash_password_off_loop
 from handoff.console_texts import console_text
 from handoff.models import ConsoleSession, Operator, OperatorGroup, OperatorMembership, Role
 from handoff.openapi import ApiError, Call, NoInput, RouteTable
-from handoff.queue import WeekHours
 from handoff.routes.supervision import check_group
 from handoff.schemas import (
     GroupAdminView,
@@ -22,6 +21,7 @@ from handoff.schemas import (
     OperatorUpdate,
 )
 from handoff.views import group_codes_of
+from workcalendar import WeekHours
 
 routes = RouteTable()
 

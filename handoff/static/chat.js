@@ -134,7 +134,8 @@ export function appendLines(lines) {
     log.append(item);
     added += 1;
   }
-  if (added) log.scrollTop = log.scrollHeight;
+  const scroller = $("transcript-log");
+  if (added) scroller.scrollTop = scroller.scrollHeight;
 }
 
 export function renderProfile() {

@@ -131,6 +131,34 @@ async def test_an_answer_with_digits_but_no_number_is_kept_to_be_explained(
     assert await form.extract_appeal_number(CollectingDispatcher(), tracker, {}) == extracted
 
 
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("сайт госуслуг выдает ошибку 502 при оплате госпошлины", "service_unavailable"),
+        ("позовите оператора 24 на 7", "request_operator"),
+    ],
+)
+async def test_a_new_request_with_digits_inside_the_form_is_not_taken_for_a_number(
+    bound: async_sessionmaker[AsyncSession], text: str, intent: str
+) -> None:
+    form = ValidateAppealStatusForm(bound, clock, FACTS)
+    tracker = make_tracker(
+        IVANOV_CHAT, intent=intent, text=text, slots={"requested_slot": "appeal_number"}
+    )
+    assert await form.extract_appeal_number(CollectingDispatcher(), tracker, {}) == {}
+
+
+async def test_the_identification_request_names_no_button_some_channel_lacks(
+    bound: async_sessionmaker[AsyncSession],
+) -> None:
+    number = DEMO_APPEALS_BY_STATUS[AppealStatus.APPROVED]
+    _, messages = await status_of(bound, STRANGER_CHAT, number)
+    request = messages[0]["custom"]["request_contact"]
+    assert request["button"] == texts.BUTTON_SHARE_PHONE
+    assert texts.BUTTON_SHARE_PHONE not in request["text"]
+    assert "нажмите" not in request["text"].lower()
+
+
 async def test_overdue_apologises_with_reason_and_offers_an_operator(
     bound: async_sessionmaker[AsyncSession],
 ) -> None:

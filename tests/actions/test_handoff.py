@@ -1,11 +1,10 @@
-"""The handoff payload's topic and reason; the rating payload; the fallback ladder."""
+"""The handoff payload's topic and reason; the offer to a question; the rating payload."""
 
 from __future__ import annotations
 
 import pytest
 
 from actions import texts
-from actions.fallback import ActionNluFallback
 from actions.handoff import ActionHandoff, ActionSaveRating
 from tests.actions.conftest import make_tracker, run_action, user_event
 
@@ -65,30 +64,41 @@ async def test_rating(raw: object, stored: int | None) -> None:
         assert messages[0]["custom"] == {"csat": {"rating": stored}}
 
 
-async def test_first_miss_asks_to_rephrase_second_offers_an_operator() -> None:
-    first = make_tracker(
-        intent="nlu_fallback", events=[user_event("greet"), user_event("nlu_fallback")]
-    )
-    _, messages = await run_action(ActionNluFallback(), first)
-    assert messages[0]["text"] == texts.FALLBACK_REPHRASE
-    assert not messages[0]["buttons"]
-    second = make_tracker(
-        intent="nlu_fallback",
-        events=[
-            user_event("greet"),
-            user_event("nlu_fallback"),
-            {"event": "bot", "text": texts.FALLBACK_REPHRASE},
-            user_event("nlu_fallback"),
-        ],
-    )
-    _, messages = await run_action(ActionNluFallback(), second)
-    assert messages[0]["text"] == texts.FALLBACK_OFFER_OPERATOR
-    assert {"title": texts.BUTTON_OPERATOR, "payload": "/request_operator"} in messages[0][
-        "buttons"
+async def test_operator_pressed_under_the_guesses_is_a_fallback_handoff() -> None:
+    events = [
+        user_event("nlu_fallback", "ну а как тогда быть"),
+        {"event": "bot", "text": texts.FALLBACK_GUESSES},
+        user_event("request_operator", "/request_operator"),
     ]
-    understood_between = make_tracker(
-        intent="nlu_fallback",
-        events=[user_event("nlu_fallback"), user_event("greet"), user_event("nlu_fallback")],
-    )
-    _, messages = await run_action(ActionNluFallback(), understood_between)
-    assert messages[0]["text"] == texts.FALLBACK_REPHRASE
+    tracker = make_tracker(intent="request_operator", events=events)
+    _, messages = await run_action(ActionHandoff(), tracker)
+    assert messages[0]["custom"]["handoff"]["reason"] == "fallback"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Как связаться с оператором Госуслуг", "где найти живого человека", "можно оператора?"],
+)
+async def test_how_to_reach_an_operator_offers_the_connection_and_the_hotline(
+    question: str,
+) -> None:
+    tracker = make_tracker(intent="request_operator", text=question)
+    _, messages = await run_action(ActionHandoff(), tracker)
+    assert "custom" not in messages[0] or not messages[0]["custom"]
+    assert messages[0]["buttons"] == [
+        {"title": texts.BUTTON_CONNECT_OPERATOR, "payload": "/request_operator"}
+    ]
+    assert "8 800 100-70-10" in messages[0]["text"]
+
+
+@pytest.mark.parametrize("request_text", ["позовите оператора", "/request_operator"])
+async def test_a_request_for_an_operator_connects_at_once(request_text: str) -> None:
+    tracker = make_tracker(intent="request_operator", text=request_text)
+    _, messages = await run_action(ActionHandoff(), tracker)
+    assert messages[0]["custom"]["handoff"]["reason"] == "requested"
+
+
+async def test_yes_to_the_offered_operator_is_a_request() -> None:
+    tracker = make_tracker(intent="affirm", text="да")
+    _, messages = await run_action(ActionHandoff(), tracker)
+    assert messages[0]["custom"]["handoff"]["reason"] == "requested"

@@ -19,13 +19,31 @@ from tests.actions.conftest import (
     clock,
     make_tracker,
     run_action,
+    slot_events,
 )
 
 
 async def service_status(sessions: async_sessionmaker[AsyncSession], service: str | None) -> str:
-    tracker = make_tracker(STRANGER_CHAT, intent="service_unavailable", slots={"service": service})
+    entities = [{"entity": "service", "value": service}] if service else []
+    tracker = make_tracker(STRANGER_CHAT, intent="service_unavailable", entities=entities)
     _, messages = await run_action(ActionServiceStatus(sessions, clock, FACTS), tracker)
     return str(messages[0]["text"])
+
+
+async def test_a_service_from_an_earlier_topic_does_not_answer_a_new_failure(
+    demo: async_sessionmaker[AsyncSession],
+) -> None:
+    # «статус заявления на загранпаспорт» left `service` = passport (under maintenance); the
+    # next message «сайт выдает ошибку 502 при оплате госпошлины» names no service.
+    tracker = make_tracker(
+        STRANGER_CHAT,
+        intent="service_unavailable",
+        text="сайт госуслуг выдает ошибку 502 при оплате госпошлины",
+        slots={"service": MAINTENANCE_SERVICE},
+    )
+    events, messages = await run_action(ActionServiceStatus(demo, clock, FACTS), tracker)
+    assert messages[0]["text"] == texts.SELF_HELP
+    assert slot_events(events) == {"service": None}
 
 
 async def test_known_incident_with_recovery_time(demo: async_sessionmaker[AsyncSession]) -> None:

@@ -9,7 +9,6 @@ from aiogram import Bot
 from aiogram.types import Update
 
 from adapters.telegram import CallbackRegistry, parse_update
-from adapters.telegram.parse import normalize_phone
 from bot.messages import InboundKind, InboundMessage
 
 USER = {"id": 111, "is_bot": False, "first_name": "Иван"}
@@ -88,10 +87,22 @@ async def test_contact_verified_only_when_own(
         ("89123456789", "+79123456789"),
         ("9123456789", "+79123456789"),
         ("+375291234567", "+375291234567"),
+        # Telegram reports other countries' numbers without the plus
+        ("375291234567", "+375291234567"),
     ],
 )
-def test_normalize_phone(raw: str, phone: str) -> None:
-    assert normalize_phone(raw) == phone
+async def test_contact_phone_in_e164(bot: Bot, raw: str, phone: str) -> None:
+    contact = {"phone_number": raw, "first_name": "Иван", "user_id": 111}
+    got = parse(bot, {"message": message(contact=contact)})
+    assert got.kind is InboundKind.CONTACT
+    assert got.contact.phone == phone
+
+
+async def test_contact_without_a_phone_number_is_unsupported(bot: Bot) -> None:
+    contact = {"phone_number": "12", "first_name": "Иван", "user_id": 111}
+    got = parse(bot, {"message": message(contact=contact)})
+    assert got.kind is InboundKind.UNSUPPORTED
+    assert got.contact is None
 
 
 @pytest.mark.parametrize(

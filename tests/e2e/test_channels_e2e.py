@@ -23,6 +23,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actions import demo, texts
+from actions.dialogue_content import load_dialogue_content, load_out_of_scope
 from adapters.telegram.webhook import SECRET_HEADER
 from adapters.viber import signature
 from adapters.viber.webhook import SIGNATURE_HEADER
@@ -284,6 +285,23 @@ class ViberCitizen:
         return await self.turn(body)
 
 
+def offered_titles(citizen: TelegramCitizen | ViberCitizen) -> list[str]:
+    """The button titles of the latest reply that had buttons."""
+    if isinstance(citizen, TelegramCitizen):
+        for call in reversed(citizen.replies()):
+            markup = json.loads(call.get("reply_markup") or "{}")
+            rows = markup.get("inline_keyboard", [])
+            if rows:
+                return [button["text"] for row in rows for button in row]
+        return []
+    for body in reversed(citizen.replies()):
+        keyboard = (body.get("keyboard") or {}).get("Buttons", [])
+        titles = [b["Text"] for b in keyboard if b["ActionType"] == "reply"]
+        if titles:
+            return titles
+    return []
+
+
 def citizen_of(kind: str, channels: Channels) -> TelegramCitizen | ViberCitizen:
     return TelegramCitizen(channels) if kind == "telegram" else ViberCitizen(channels)
 
@@ -294,7 +312,7 @@ KINDS = ["telegram", "viber"]
 @pytest.mark.parametrize("kind", KINDS)
 async def test_password_reset_through_a_button(channels: Channels, kind: str) -> None:
     citizen = citizen_of(kind, channels)
-    answers = await citizen.say("не могу войти в личный кабинет, забыл пароль или что-то такое")
+    answers = await citizen.say("не могу войти в личный кабинет")
     assert any("восстановим доступ" in a for a in answers), answers
     answers = await citizen.press("Забыл пароль")
     assert any("Забыли пароль" in a for a in answers), answers
@@ -309,6 +327,8 @@ async def test_appeal_status_after_phone_share(channels: Channels, kind: str) ->
     answers = await citizen.press("Согласен")  # privacy: consent comes before the phone
     assert any("подтвердите" in a for a in answers), answers
     assert citizen.offered_phone_request()
+    # the messenger has the phone-share button: no web-chat note sends the citizen elsewhere
+    assert not any("В веб-чате" in a for a in answers), answers
 
     answers = await citizen.share_phone(demo.DEMO_CITIZEN_PHONE, own=False)
     assert any("Не удалось подтвердить" in a for a in answers), answers
@@ -395,3 +415,81 @@ async def test_bursts_of_errors_end_with_every_reply_delivered_once(channels: Ch
     # short greetings: one API message per outbox item, none twice
     assert len(telegram.replies()) == len(by_channel["telegram"])
     assert len(viber.replies()) == len(by_channel["viber"])
+
+
+# ------------------------------------------------------------------ issue 11: the dialogue
+GUESS_FLOW_MARKS = {
+    "password_reset": "восстановим доступ",
+    "appeal_status": "номер заявления",
+    "my_appeals": "подтвердите",
+    "subscribe_status": "подтвердите",
+    "service_unavailable": "Известных сбоев",
+    "support_contacts": "Горячая линия",
+    "request_operator": "оператор",
+    "out_of_scope": "помочь не смогу",
+    "help": "Я могу помочь",
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+async def test_a_doubtful_message_offers_guess_buttons_and_a_guess_continues_its_flow(
+    channels: Channels, kind: str
+) -> None:
+    citizen = citizen_of(kind, channels)
+    answers = await citizen.say("😀😀😀")
+    assert answers == [texts.FALLBACK_GUESSES]
+    titles = offered_titles(citizen)
+    assert texts.BUTTON_OPERATOR in titles
+    assert texts.BUTTON_SOMETHING_ELSE in titles
+    by_title = {title: intent for intent, title in load_dialogue_content().intent_titles.items()}
+    guesses = [title for title in titles if title in by_title]
+    assert 2 <= len(guesses) <= 3, titles
+    flow = await citizen.press(guesses[0])
+    mark = GUESS_FLOW_MARKS[by_title[guesses[0]]]
+    assert any(mark in answer for answer in flow), (guesses[0], flow)
+
+
+async def test_telegram_out_of_scope_question_gets_the_route_and_an_operator_button(
+    channels: Channels,
+) -> None:
+    citizen = TelegramCitizen(channels)
+    content = load_out_of_scope()
+    answers = await citizen.say("как зарегистрировать ип")
+    business = next(topic.route for topic in content.topics if topic.code == "business")
+    assert any(business in answer for answer in answers), answers
+    assert texts.BUTTON_OPERATOR in offered_titles(citizen)
+    assert any("очеред" in answer for answer in await citizen.press(texts.BUTTON_OPERATOR))
+
+
+async def test_telegram_how_to_reach_an_operator_offers_the_handoff_and_the_hotline(
+    channels: Channels,
+) -> None:
+    citizen = TelegramCitizen(channels)
+    answers = await citizen.say("как связаться с оператором")
+    assert any("8 800 100-70-10" in answer for answer in answers), answers
+    connect = next(
+        title
+        for title in offered_titles(citizen)
+        if title in (texts.BUTTON_CONNECT_OPERATOR, texts.BUTTON_OPERATOR)
+    )
+    assert any("очеред" in answer for answer in await citizen.press(connect))
+
+
+async def test_telegram_login_problem_named_in_the_message_goes_straight_to_its_branch(
+    channels: Channels,
+) -> None:
+    citizen = TelegramCitizen(channels)
+    answers = await citizen.say("не приходит смс код для входа в госуслуги уже час")
+    assert answers[0].startswith("Если код не приходит"), answers
+    assert "Не приходит код" not in offered_titles(citizen)
+
+
+async def test_telegram_new_request_inside_the_appeal_form_leaves_the_form(
+    channels: Channels,
+) -> None:
+    citizen = TelegramCitizen(channels)
+    ask = await citizen.say("как узнать статус заявления на загранпаспорт")
+    assert any("номер заявления" in answer for answer in ask), ask
+    answers = await citizen.say("сайт госуслуг выдает ошибку 502 при оплате госпошлины")
+    assert answers[0].startswith(texts.SELF_HELP.split("\n", 1)[0]), answers
+    assert texts.APPEAL_NUMBER_MALFORMED not in answers

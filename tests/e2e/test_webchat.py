@@ -111,11 +111,16 @@ async def test_health_ready_and_metrics_count_a_turn(app_server: TestServer) -> 
         async with http.get(app_server.make_url("/readyz")) as response:
             assert response.status == 200
             assert await response.json() == {"ready": True, "database": True, "rasa": True}
-        async with http.get(app_server.make_url("/metrics")) as response:
-            body = await response.text()
-            assert 'gospom_messages_in_total{channel="webchat"} 1.0' in body
-            assert 'gospom_messages_out_total{channel="webchat"}' in body
-            assert 'gospom_turn_latency_seconds_count{channel="webchat"} 1.0' in body
+        # The reply reaches the socket before the outbox counts it (after its database write).
+        for _ in range(50):
+            async with http.get(app_server.make_url("/metrics")) as response:
+                body = await response.text()
+            if 'gospom_messages_out_total{channel="webchat"}' in body:
+                break
+            await asyncio.sleep(0.1)
+        assert 'gospom_messages_in_total{channel="webchat"} 1.0' in body
+        assert 'gospom_messages_out_total{channel="webchat"}' in body
+        assert 'gospom_turn_latency_seconds_count{channel="webchat"} 1.0' in body
 
 
 async def test_rasa_killed_message_waits_citizen_told_busy_then_answered(

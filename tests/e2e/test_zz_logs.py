@@ -1,7 +1,8 @@
-"""Runs after the other end-to-end tests: their process logs hold no personal data."""
+"""Runs after the other end-to-end tests: their process logs hold no personal data, no errors."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from tests.support import pii_findings
@@ -11,6 +12,23 @@ def test_logs_hold_no_personal_data(services_logs: Path) -> None:
     logs = list(services_logs.glob("*.log"))
     assert logs, "the services wrote no logs"
     assert pii_findings(logs) == []
+
+
+# Rasa logs through `logging` (`2026-… ERROR    rasa.core…`) and structlog (`[error    ] …`)
+ERROR_LINE = re.compile(r"\b(?:ERROR|CRITICAL)\b|\[(?:error|critical|exception)\s*\]")
+
+
+def test_rasa_logged_no_error_on_normal_turns(services_logs: Path) -> None:
+    """Every story and flow before this one is a normal turn: none may make Rasa log an error.
+
+    Pins e.g. the buttons whose payloads carry entities (`/rate{"rating": 4}`): Rasa read their
+    braces as `{slot}` placeholders and logged `The specified slot name does not exist` on
+    every such answer.
+    """
+    log = (services_logs / "rasa.log").read_text(encoding="utf-8", errors="replace")
+    assert log, "Rasa wrote no log"
+    errors = [line for line in log.splitlines() if ERROR_LINE.search(line)]
+    assert errors == []
 
 
 def test_action_server_served_rasa_with_only_the_known_version_warning(

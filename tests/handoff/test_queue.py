@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from actions.store.calendar import MOSCOW
 from bot.settings import PROJECT_ROOT
 from handoff.config import HandoffConfig, load_config
 from handoff.queue import (
@@ -24,6 +24,7 @@ from handoff.queue import (
     should_notify,
     wait_minutes,
 )
+from workcalendar import MOSCOW, load_week_hours
 
 
 @dataclass
@@ -51,6 +52,9 @@ GROUPS = [
 ]
 
 
+CONTACTS_PATH = PROJECT_ROOT / "content" / "contacts.yml"
+
+
 def moscow(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=MOSCOW)
 
@@ -61,6 +65,36 @@ def test_shipped_config_routes_every_topic() -> None:
     assert group_for_topic(config.groups, "appeals").code == "appeals"
     assert group_for_topic(config.groups, "technical").code == "technical"
     assert group_for_topic(config.groups, "general").code == "access"
+
+
+def test_shipped_groups_work_the_hours_the_bot_quotes() -> None:
+    config = load_config(PROJECT_ROOT / "content" / "handoff.yml")
+    quoted = load_week_hours(CONTACTS_PATH, "chat_hours")
+    assert [group.hours for group in config.groups] == [quoted] * len(config.groups)
+
+
+def test_groups_follow_an_edit_of_the_quoted_hours(tmp_path: Path) -> None:
+    contacts = tmp_path / "contacts.yml"
+    contacts.write_text(
+        CONTACTS_PATH.read_text(encoding="utf-8").replace('close: "21:00"', 'close: "22:00"'),
+        encoding="utf-8",
+    )
+    config = load_config(PROJECT_ROOT / "content" / "handoff.yml", hours_path=contacts)
+    weekday = config.groups[0].hours.weekday
+    assert weekday is not None
+    assert weekday.close == "22:00"
+
+
+def test_a_group_naming_unknown_hours_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "handoff.yml"
+    path.write_text(
+        (PROJECT_ROOT / "content" / "handoff.yml")
+        .read_text(encoding="utf-8")
+        .replace("hours: chat_hours", "hours: night_hours", 1),
+        encoding="utf-8",
+    )
+    with pytest.raises(ValueError, match="night_hours"):
+        load_config(path, hours_path=CONTACTS_PATH)
 
 
 def test_config_needs_exactly_one_group_for_general() -> None:

@@ -1,14 +1,7 @@
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.entities import (
-    GovEntityExtractor,
-    extract,
-    find_services,
-    normalize_appeal_number,
-    normalize_phone,
-    snils_is_valid,
-)
+from nlu.entities import GovEntityExtractor, extract, find_services
 
 
 def values(text, name):
@@ -38,24 +31,19 @@ def test_appeal_number_formats(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["код 123", "номер 123456789", "в 2024 году", "на 12345", "ответ на 123456789", "от 1234567"],
+    [
+        "код 123",
+        "номер 123456789",
+        "в 2024 году",
+        "на 12345",
+        "ответ на 123456789",
+        "от 1234567",
+        "на 987654321",
+        "номер AB-123456",
+    ],
 )
 def test_not_an_appeal_number(text):
     assert values(text, "appeal_number") == []
-
-
-def test_normalize_appeal_number():
-    assert normalize_appeal_number("№ 12-34-56-78") == "12345678"
-    assert normalize_appeal_number("cd–123456789") == "CD-123456789"
-    assert normalize_appeal_number("123") is None
-
-
-def test_snils_check_number():
-    assert snils_is_valid("112-233-445 95")
-    assert snils_is_valid("11223344595")
-    assert not snils_is_valid("112-233-445 96")
-    assert not snils_is_valid("111-111-111 11")
-    assert not snils_is_valid("12345")
 
 
 def test_snils_entity_normalised_and_invalid_ignored():
@@ -72,9 +60,16 @@ def test_phone_normalised(text):
     assert values(text, "phone") == ["+79161234567"]
 
 
-def test_normalize_phone():
-    assert normalize_phone("8-916-123-45-67") == "+79161234567"
-    assert normalize_phone("123") is None
+def test_foreign_phone_with_plus_kept_in_e164():
+    assert values("мой номер +375 29 123-45-67", "phone") == ["+375291234567"]
+
+
+def test_bare_landline_digits_are_not_a_phone():
+    assert values("84951234567", "phone") == []
+
+
+def test_low_snils_without_check_number_is_a_snils():
+    assert values("снилс 001-001-998 00", "snils") == ["001-001-998 00"]
 
 
 @pytest.mark.parametrize(

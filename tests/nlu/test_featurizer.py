@@ -19,7 +19,7 @@ from nlu.tokenizer import RussianTokenizer
 class FakeNavec:
     """A three-word vocabulary with navec's lookup surface."""
 
-    class pq:  # noqa: N801 - mirrors navec's attribute name
+    class pq:
         dim = 2
 
     vectors = {"пароль": [1.0, 0.0], "забыть": [0.0, 1.0], "ёлка": [2.0, 2.0]}

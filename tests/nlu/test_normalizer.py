@@ -48,7 +48,15 @@ def test_short_answers_prefer_transliteration_over_layout(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["vpn", "hello", "error 502 bad gateway", "привет", "/greet", "AB-987654321", "статус 1234567890"],
+    [
+        "vpn",
+        "hello",
+        "error 502 bad gateway",
+        "привет",
+        "/greet",
+        "AB-987654321",
+        "статус 1234567890",
+    ],
 )
 def test_left_alone(text):
     assert normalize_text(text) == text

@@ -13,7 +13,7 @@ def test_token_offsets_point_into_text():
     tokens = tok.tokenize(Message(data={"text": text}), "text")
     assert [t.text for t in tokens] == ["госуслуги", "не", "пускают"]
     for t in tokens:
-        assert text[t.start:t.end].lower() == t.text
+        assert text[t.start : t.end].lower() == t.text
     assert tokens[2].lemma == "пускать"
 
 

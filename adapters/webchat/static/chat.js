@@ -3,6 +3,7 @@
 (() => {
   "use strict";
   const log = document.getElementById("log");
+  const list = document.getElementById("messages");
   const form = document.getElementById("form");
   const input = document.getElementById("input");
   const statusLine = document.getElementById("status");
@@ -41,7 +42,7 @@
       }
       item.append(group);
     }
-    log.append(item);
+    list.append(item);
     log.scrollTop = log.scrollHeight;
     return item;
   }
@@ -67,14 +68,21 @@
       saveUnacked();
       const item = log.querySelector(`[data-id="${CSS.escape(data.id)}"]`);
       if (item) item.classList.remove("msg--pending");
+    } else if (data.type === "error") {
+      // the server could not take this message: resending it would fail the same way
+      if (!data.id) return;
+      unacked.delete(data.id);
+      saveUnacked();
+      const item = log.querySelector(`[data-id="${CSS.escape(data.id)}"]`);
+      if (item) { item.classList.remove("msg--pending"); item.classList.add("msg--failed"); }
+      typing.hidden = true;
+      statusLine.textContent = "Это сообщение не удалось отправить. Попробуйте написать его иначе.";
     } else if (data.type === "message") {
       if (data.id && shown.has(data.id)) return;
       if (data.id) shown.add(data.id);
       if (data.replay && data.author === "citizen" && connectAfter > 0) return;
       if (data.author !== "citizen") typing.hidden = true;
-      let text = data.text;
-      if (data.request_contact) text += "\n\nПодтвердить номер телефона можно в Telegram или Viber: там номер проверяет сам мессенджер.";
-      render(data.author, text, data.buttons, null);
+      render(data.author, data.text, data.buttons, null);
       if (data.id && data.id > lastSeen) lastSeen = data.id;
     }
   }

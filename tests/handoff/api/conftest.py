@@ -24,8 +24,8 @@ from handoff.auth import CSRF_HEADER, hash_password
 from handoff.config import GroupConfig, HandoffConfig, seed_groups
 from handoff.keys import HANDOFF
 from handoff.models import ChatStatus, HandoffChat, Operator, OperatorMembership, Role
-from handoff.queue import DayHours, WeekHours
 from handoff.service import HandoffService
+from workcalendar import DayHours, WeekHours
 
 PASSWORD = "верный-пароль-42"
 ALL_DAY = DayHours(open="00:00", close="24:00")
