@@ -69,6 +69,7 @@ async def channels(rasa: RasaProcess, demo_database: str) -> AsyncIterator[Chann
         retry_backoff_max_s=1.0,
         rasa_timeout_s=20,
         erasure_poll_s=0.2,
+        flood_burst=100,  # the tests type faster than a citizen; the flood guard has its own
         session_secret=SecretStr(SECRET),
         tracker_store_url=tracker_url(rasa),
         telegram_token=SecretStr(TOKEN),
