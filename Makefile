@@ -35,7 +35,7 @@ MODEL_INPUTS := domain.yml config.yml requirements/rasa.txt $(shell find data nl
 MODEL_HASH := $(shell cat $(MODEL_INPUTS) 2>/dev/null | sha256sum | cut -c1-16)
 MODEL := models/gospomoshnik-$(MODEL_HASH).tar.gz
 
-.PHONY: help setup run test test-fast lint train migrate demo-data operator bench bench-nlu bench-handoff eval clean browser-deps
+.PHONY: help setup run test test-fast lint train migrate demo-data operator purge bench bench-nlu bench-handoff eval clean browser-deps
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -80,6 +80,9 @@ demo-data: migrate ## load demo citizens, appeals, services and an incident into
 
 operator: migrate ## create the first console admin (asks, or OPERATOR_LOGIN/NAME/PASSWORD)
 	$(APP_PY) -m handoff.cli
+
+purge: migrate ## remove personal data older than its retention period (RETENTION_*_DAYS)
+	$(APP_PY) -m bot.retention purge
 
 run: setup $(SECRETS) migrate demo-data train ## start rasa, the action server and the app (Ctrl-C stops all)
 	@echo "Web chat:         http://localhost:$${APP_PORT:-8080}/"

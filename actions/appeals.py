@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import texts
 from actions.base import StoreAction, button, latest_intent, moscow_time
-from actions.identification import ask_to_identify
+from actions.consent import ask_for_phone, load_consent
 from actions.store import queries
 from actions.store.models import OPEN_STATUSES, Appeal, AppealStatus
 from identifiers import normalize_appeal_number
@@ -106,7 +106,7 @@ class ActionAppealStatus(StoreAction):
                 return [SlotSet("appeal_number", None)]
             citizen = await self.owner(session, tracker)
             if citizen is None:
-                ask_to_identify(dispatcher)
+                await ask_for_phone(session, dispatcher, tracker.sender_id, await load_consent())
                 return [SlotSet("citizen_bound", False)]
             if not raw:
                 dispatcher.utter_message(text=texts.APPEAL_NUMBER_ASK)
@@ -177,7 +177,7 @@ class ActionMyAppeals(StoreAction):
         async with self.session() as session:
             citizen = await self.owner(session, tracker)
             if citizen is None:
-                ask_to_identify(dispatcher)
+                await ask_for_phone(session, dispatcher, tracker.sender_id, await load_consent())
                 return [SlotSet("citizen_bound", False)]
             appeals = await queries.citizen_appeals(session, citizen.id)
         if not appeals:
@@ -213,7 +213,7 @@ class ActionSubscribeStatus(StoreAction):
         async with self.session() as session:
             citizen = await self.owner(session, tracker)
             if citizen is None:
-                ask_to_identify(dispatcher)
+                await ask_for_phone(session, dispatcher, tracker.sender_id, await load_consent())
                 return [SlotSet("citizen_bound", False)]
             if number is None:
                 dispatcher.utter_message(text=texts.APPEAL_NUMBER_ASK)

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import texts
+from actions import consent, texts
 from actions.base import StoreAction
 from actions.store import queries
 from identifiers import normalize_phone
@@ -54,6 +54,9 @@ class ActionIdentify(StoreAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         """Bind only a phone the channel proved to be the sender's own, as the app signed it."""
+        # privacy: no consent to the current text (actions/consent.py) → ask it, bind nothing
+        if await consent.ask_consent_if_missing(self.session, dispatcher, tracker.sender_id):
+            return [SlotSet("citizen_bound", False)]
         metadata: dict[str, Any] = (tracker.latest_message or {}).get("metadata") or {}
         contact = metadata.get("contact")
         if not isinstance(contact, dict) or not contact.get("phone"):

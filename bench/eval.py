@@ -43,9 +43,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from nlu_metrics import (
+from bench.nlu_metrics import (
     Prediction,
     SetScores,
     confusion_markdown,

@@ -12,7 +12,7 @@ import aiohttp
 from aiohttp import web
 from redis.asyncio import Redis
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.channels import setup_channels
 from adapters.ratelimit import LocalBuckets, RedisBuckets, SendRateLimiter
@@ -30,6 +30,8 @@ from bot.notifications import StatusNotifier
 from bot.outage import OutageLog, database_outage_middleware
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
+from bot.retention.job import PurgeLease, RetentionJob
+from bot.retention.wiring import DataLifecycle, data_lifecycle
 from bot.router import Router
 from bot.settings import Settings
 from bot.storage import create_engine, create_session_factory, session_scope
@@ -49,6 +51,8 @@ HTTP = web.AppKey("http", aiohttp.ClientSession)
 REDIS = web.AppKey("redis", Redis)
 NOTIFIER = web.AppKey("notifier", StatusNotifier)
 WAKEUPS = web.AppKey("wakeups", RedisWakeups)
+RETENTION = web.AppKey("retention", RetentionJob)
+DATA_LIFECYCLE = web.AppKey("data_lifecycle", DataLifecycle)
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
@@ -56,6 +60,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     yield
     await app[HTTP].close()
     await app[ENGINE].dispose()
+    await app[DATA_LIFECYCLE].tracker.close()
     redis = app.get(REDIS)
     if redis is not None:
         await redis.aclose()
@@ -90,6 +95,7 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
         asyncio.create_task(app[OUTBOX].run_forever(), name="outbox"),
         asyncio.create_task(app[NOTIFIER].run_forever(), name="status-notifier"),
         asyncio.create_task(app[HANDOFF].run_forever(), name="handoff"),
+        asyncio.create_task(app[RETENTION].run_forever(), name="retention"),
     }
     wakeups = app.get(WAKEUPS)
     if wakeups is not None:
@@ -127,6 +133,49 @@ def rasa_urls(settings: Settings) -> list[str]:
     return urls or [settings.rasa_url]
 
 
+def _setup_data_lifecycle(
+    app: web.Application,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    router: Router,
+) -> None:
+    """Retention purge and forget-me: the router hands `forget` payloads to the eraser, the job
+    runs both beside the router."""
+    lifecycle = data_lifecycle(settings, sessions)
+    router.custom_handlers["forget"] = lifecycle.eraser.on_forget
+    app[DATA_LIFECYCLE] = lifecycle
+    app[RETENTION] = RetentionJob(
+        lifecycle.eraser,
+        lifecycle.purge,
+        PurgeLease(sessions, settings.instance_name, settings.retention_purge_interval_s),
+        settings.erasure_poll_s,
+    )
+
+
+def _inbox(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    metrics: Metrics,
+    redis: Redis | None,
+    wakeups: RedisWakeups | None,
+) -> Inbox:
+    """The inbox with its flood guard; with Redis a new item wakes every instance's router."""
+    flood = FloodPolicy(
+        settings.flood_burst, settings.flood_refill_per_s, settings.flood_notice_every_s
+    )
+    inbox = Inbox(
+        sessions,
+        partial(wakeups.publish, "inbox") if wakeups else None,
+        flood=create_flood_limiter(flood, redis),
+        on_dropped=lambda m: metrics.messages_dropped.labels(
+            channel=m.channel, reason="flood"
+        ).inc(),
+    )
+    if wakeups is not None:
+        wakeups.subscribe("inbox", inbox.arrived)
+    return inbox
+
+
 async def create_app(settings: Settings, *, run_workers: bool = True) -> web.Application:
     """Build the whole app (inside the loop that will run it); nothing connects until it starts."""
     app = web.Application(
@@ -146,19 +195,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     )
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     wakeups = RedisWakeups(redis) if redis is not None else None
-    flood = FloodPolicy(
-        settings.flood_burst, settings.flood_refill_per_s, settings.flood_notice_every_s
-    )
-    inbox = Inbox(
-        sessions,
-        partial(wakeups.publish, "inbox") if wakeups else None,
-        flood=create_flood_limiter(flood, redis),
-        on_dropped=lambda m: metrics.messages_dropped.labels(
-            channel=m.channel, reason="flood"
-        ).inc(),
-    )
-    if wakeups is not None:
-        wakeups.subscribe("inbox", inbox.arrived)
+    inbox = _inbox(settings, sessions, metrics, redis, wakeups)
     outbox = Outbox(
         sessions,
         metrics,
@@ -207,6 +244,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     app[ROUTER] = router
     app[HANDOFF] = handoff
     app[NOTIFIER] = StatusNotifier(sessions, outbox, settings.router_poll_interval_s)
+    _setup_data_lifecycle(app, settings, sessions, router)
     if redis is not None and wakeups is not None:
         app[REDIS] = redis
         app[WAKEUPS] = wakeups

@@ -115,6 +115,31 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "content" / "canned.yml",
         description="ready answers copied into an empty canned table on start (HANDOFF_CANNED)",
     )
+    # --- privacy: retention ---
+    # Days each kind of personal data is kept before the purge removes it (README, docs/security).
+    retention_transcript_days: int = Field(
+        default=90, ge=30, description="transcript lines; conversation records stay ≥ 30 days"
+    )
+    retention_messages_days: int = Field(
+        default=30, ge=1, description="processed inbox/outbox items and delivered notifications"
+    )
+    retention_tracker_days: int = Field(default=90, ge=1, description="Rasa tracker events")
+    retention_attachments_days: int = Field(
+        default=30, ge=1, description="file references and names of citizens' attachments"
+    )
+    retention_audit_days: int = Field(default=365, ge=1, description="the console's audit log")
+    retention_purge_interval_s: float = Field(
+        default=3600.0, gt=0, description="how often one of the app instances runs the purge"
+    )
+    erasure_poll_s: float = Field(default=1.0, gt=0, description="forget-me requests are due")
+    tracker_store_url: str = Field(
+        default=f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'rasa-tracker.db'}",
+        description="Rasa's SQL tracker store (endpoints.yml), reached directly to delete events",
+    )
+    consent_content: Path = Field(
+        default=PROJECT_ROOT / "content" / "consent.yml",
+        description="the consent text, its version and the policy link (CONSENT_CONTENT)",
+    )
 
     # --- inbound hardening ---
     flood_burst: int = Field(

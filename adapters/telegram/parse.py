@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from aiogram.types import CallbackQuery, Message, Update
 
+from adapters.commands import COMMANDS
 from adapters.telegram.callbacks import CallbackRegistry
 from bot.messages import Attachment, Contact, InboundKind, InboundMessage
 from identifiers import normalize_phone
 
 CHANNEL = "telegram"
-COMMANDS = {"/start": "/greet", "/help": "/help", "/operator": "/request_operator"}
 __all__ = ["CHANNEL", "parse_update"]
 
 _MEDIA = ("sticker", "photo", "voice", "document", "video", "video_note", "audio", "animation")

@@ -21,6 +21,7 @@ from viberbot.api.messages import (
 )
 from viberbot.api.viber_requests import EVENT_TYPE_TO_CLASS, create_request
 
+from adapters.commands import command_payload
 from adapters.viber.tracking import Tracking
 from bot.messages import Attachment, Contact, InboundKind, InboundMessage, clean_text
 from identifiers import normalize_phone
@@ -140,6 +141,9 @@ def _message(request: Any, tracking: Tracking) -> InboundMessage:
         payload = tracking.button_payload(reply_to, text)
         if payload is not None:
             return InboundMessage(**base, kind=InboundKind.BUTTON, payload=payload)
+        command = command_payload(text)
+        if command is not None:
+            return InboundMessage(**base, kind=InboundKind.COMMAND, text=text, payload=command)
         return InboundMessage(**base, kind=InboundKind.TEXT, text=text)
     if isinstance(message, URLMessage):
         url = _text(message.media)

@@ -3,6 +3,7 @@
 import { api, russian } from "./api.js";
 import { $, announce, dateFmt, el, stampFmt, timeFmt, when } from "./dom.js";
 import { APPEAL_STATUS, ATTACHMENT, AUTHOR, CHANNEL, REASON, STATUS, TOPIC } from "./labels.js";
+import { forgetButton } from "./forget.js";
 import { watch } from "./live.js";
 import { renderLists } from "./queue.js";
 import { groupTitle, isMine, isWaiting, state } from "./state.js";
@@ -167,6 +168,7 @@ export function renderProfile() {
       nodes.push(el("p", { class: "empty", text: "Заявлений нет" }));
     }
   }
+  nodes.push(el("h3", { text: "Персональные данные" }), forgetButton(chat));
   body.replaceChildren(...nodes);
 }
 

@@ -42,7 +42,9 @@ async def demo(sessions: async_sessionmaker[AsyncSession]) -> async_sessionmaker
 
 @pytest.fixture
 async def bound(demo: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
-    """Ivanov's and Petrova's chats bound through verified phone shares."""
+    """Ivanov's and Petrova's chats bound through verified phone shares (after consent, which
+    the stranger's chat has given too)."""
+    await consent_given(demo, IVANOV_CHAT, PETROVA_CHAT, STRANGER_CHAT)
     for chat, phone in ((IVANOV_CHAT, DEMO_CITIZEN_PHONE), (PETROVA_CHAT, OTHER_CITIZEN_PHONE)):
         metadata = {"contact": {"phone": phone, "verified": True}}
         await run_action(ActionIdentify(demo, clock, FACTS), make_tracker(chat, metadata=metadata))
@@ -123,3 +125,14 @@ def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
 def user_event(intent: str, text: str = "") -> dict[str, Any]:
     """A user turn in the tracker's history."""
     return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+
+
+async def consent_given(sessions: async_sessionmaker[AsyncSession], *chats: str) -> None:
+    """The chats agreed to the current consent text (content/consent.yml), as «Согласен» does."""
+    from actions.consent import load_consent  # noqa: PLC0415 - privacy helpers, on demand
+    from actions.store.privacy import give_consent  # noqa: PLC0415
+
+    version = (await load_consent()).version
+    async with session_scope(sessions) as session:
+        for chat in chats:
+            await give_consent(session, chat, chat.split(":", 1)[0], version, NOW)

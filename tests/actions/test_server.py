@@ -19,6 +19,9 @@ CONTRACT_ACTIONS = {
     "action_handoff",
     "action_save_rating",
     "action_nlu_fallback",
+    "action_consent_agree",
+    "action_revoke_consent",
+    "action_forget_me",
 }
 
 

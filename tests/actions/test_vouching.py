@@ -19,6 +19,7 @@ from tests.actions.conftest import (
     NOW,
     STRANGER_CHAT,
     clock,
+    consent_given,
     make_tracker,
     run_action,
     vouched_metadata,
@@ -35,6 +36,7 @@ async def _bound(sessions: async_sessionmaker[AsyncSession], sender: str) -> boo
 async def test_a_forged_verified_share_binds_nothing(
     demo: async_sessionmaker[AsyncSession],
 ) -> None:
+    await consent_given(demo, STRANGER_CHAT)  # privacy: the consent is not what is tested
     tracker = make_tracker(STRANGER_CHAT, intent="share_contact", metadata=SHARE, vouched=False)
     _, messages = await run_action(ActionIdentify(demo, clock, FACTS), tracker)
     assert messages[0]["text"] == texts.IDENTIFY_UNVERIFIED
@@ -42,12 +44,14 @@ async def test_a_forged_verified_share_binds_nothing(
 
 
 async def test_the_apps_signed_share_binds_the_chat(demo: async_sessionmaker[AsyncSession]) -> None:
+    await consent_given(demo, STRANGER_CHAT)  # privacy: the consent is not what is tested
     tracker = make_tracker(STRANGER_CHAT, intent="share_contact", metadata=SHARE)
     await run_action(ActionIdentify(demo, clock, FACTS), tracker)
     assert await _bound(demo, STRANGER_CHAT)
 
 
 async def test_a_stale_signed_share_binds_nothing(demo: async_sessionmaker[AsyncSession]) -> None:
+    await consent_given(demo, STRANGER_CHAT)  # privacy: the consent is not what is tested
     tracker = make_tracker(STRANGER_CHAT, intent="share_contact", metadata=SHARE)
     later = FactCheck(key=FACTS_KEY, max_age_s=60)
     action = ActionIdentify(demo, lambda: NOW + timedelta(minutes=2), later)
@@ -58,6 +62,7 @@ async def test_a_stale_signed_share_binds_nothing(demo: async_sessionmaker[Async
 async def test_a_share_signed_for_another_chat_binds_nothing(
     demo: async_sessionmaker[AsyncSession],
 ) -> None:
+    await consent_given(demo, STRANGER_CHAT)  # privacy: the consent is not what is tested
     replayed = vouched_metadata(IVANOV_CHAT, SHARE)
     tracker = make_tracker(STRANGER_CHAT, metadata=replayed, vouched=False)
     await run_action(ActionIdentify(demo, clock, FACTS), tracker)

@@ -45,6 +45,8 @@ async def test_text(bot: Bot) -> None:
         ("/operator", "/request_operator"),
         ("/start@gospom_bot", "/greet"),
         ("/start deep-link", "/greet"),
+        ("/revoke", "/revoke_consent"),
+        ("/forget", "/forget_me"),
     ],
 )
 async def test_commands(bot: Bot, text: str, payload: str) -> None:

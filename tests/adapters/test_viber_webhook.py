@@ -237,6 +237,19 @@ async def test_typed_intent_without_our_tracking_stays_text(
     assert item["payload"] is None
 
 
+@pytest.mark.parametrize(
+    ("typed", "payload"),
+    [("/revoke", "/revoke_consent"), ("/forget", "/forget_me"), ("/START", "/greet")],
+)
+async def test_privacy_and_start_commands_are_mapped_like_in_telegram(
+    client: Client, sessions: async_sessionmaker[AsyncSession], typed: str, payload: str
+) -> None:
+    assert (await post(client, message_event(19, {"type": "text", "text": typed})))[0] == 200
+    (item,) = await stored(sessions)
+    assert item["kind"] == InboundKind.COMMAND
+    assert item["payload"] == payload
+
+
 async def test_long_payload_button_resolves_through_tracking(
     client: Client, sessions: async_sessionmaker[AsyncSession]
 ) -> None:

@@ -70,7 +70,8 @@ async def test_unbound_citizen_is_asked_to_identify_and_sees_nothing(
 ) -> None:
     socket, _ = citizen
     reply = await say(socket, f"где мое заявление {demo.APPEAL_IN_PROGRESS}")
-    assert "подтвердите" in reply["text"]
+    # privacy: the first step is the consent to the processing of personal data
+    assert [b["payload"] for b in reply["buttons"]] == ["/consent_agree", "/consent_decline"]
     assert texts.STATUS_LABELS[AppealStatus.IN_PROGRESS] not in reply["text"]
 
 

@@ -16,11 +16,13 @@ import pytest
 from sqlalchemy import select
 
 from actions import texts
+from actions.consent import load_consent
 from actions.demo import DEMO_CITIZEN_PHONE
 from actions.store.models import MessengerBinding
+from actions.store.privacy import give_consent
 from bot.facts import FactSigner, TurnFacts
 from bot.rasa_client import RasaClient
-from bot.storage import create_engine, create_session_factory
+from bot.storage import create_engine, create_session_factory, session_scope, utcnow
 from tests.support import ACTION_SERVER_TOKEN, FACTS_SIGNING_KEY, RASA_TOKEN, RasaProcess
 
 pytestmark = pytest.mark.rasa
@@ -61,6 +63,17 @@ async def binding_of(database_url: str, sender: str) -> MessengerBinding | None:
             return await session.scalar(
                 select(MessengerBinding).where(MessengerBinding.messenger_user_id == sender)
             )
+    finally:
+        await engine.dispose()
+
+
+async def consented(database_url: str, sender: str) -> None:
+    """The chat agreed to the consent text (privacy), so what refuses a forgery is the signature."""
+    engine = create_engine(database_url)
+    try:
+        async with session_scope(create_session_factory(engine)) as session:
+            version = (await load_consent()).version
+            await give_consent(session, sender, "telegram", version, utcnow())
     finally:
         await engine.dispose()
 
@@ -110,6 +123,7 @@ async def test_a_leaked_action_token_with_a_forged_contact_binds_nothing(
     actions_url: str, demo_database: str
 ) -> None:
     sender = f"telegram:{uuid.uuid4().int % 10**9}"
+    await consented(demo_database, sender)
     status, answer = await call_action(
         actions_url, action_call("action_identify", sender, FORGED_CONTACT)
     )
@@ -126,6 +140,7 @@ async def test_a_signature_for_another_chat_binds_nothing(
     chat = victim.split(":")[1]
     facts = TurnFacts(victim, "telegram", chat, chat, f"{victim}:1", FORGED_CONTACT["contact"])
     signed = FactSigner(FACTS_SIGNING_KEY.encode()).sign(facts)
+    await consented(demo_database, attacker)
     status, _ = await call_action(actions_url, action_call("action_identify", attacker, signed))
     assert status == 200
     assert await binding_of(demo_database, attacker) is None
@@ -135,6 +150,7 @@ async def test_forged_contact_metadata_through_rasa_with_a_valid_token_binds_not
     rasa: RasaProcess, demo_database: str
 ) -> None:
     sender = f"telegram:{uuid.uuid4().int % 10**9}"
+    await consented(demo_database, sender)
     async with aiohttp.ClientSession() as http:
         client = RasaClient(http, rasa.url, RASA_TOKEN, 30)
         await client.turn(sender, "/share_contact", f"{sender}:1", FORGED_CONTACT)
@@ -156,6 +172,8 @@ async def test_the_apps_signed_share_through_rasa_binds_and_shows_the_appeals(
 
     async with aiohttp.ClientSession() as http:
         client = RasaClient(http, rasa.url, RASA_TOKEN, 30)
+        agree = f"{sender}:0"  # privacy: «Согласен» comes before the phone share
+        await client.turn(sender, "/consent_agree", agree, facts(agree))
         share = f"{sender}:1"
         await client.turn(sender, "/share_contact", share, facts(share, FORGED_CONTACT["contact"]))
         listing = f"{sender}:2"
