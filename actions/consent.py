@@ -73,14 +73,25 @@ def ask_consent(dispatcher: CollectingDispatcher, consent: ConsentText) -> None:
     )
 
 
+# Channels whose own phone-share button proves the number is the sender's (docs/security.md).
+PHONE_SHARING_CHANNELS = frozenset({"telegram", "viber"})
+
+
 async def ask_for_phone(
     session: AsyncSession,
     dispatcher: CollectingDispatcher,
     sender_id: str,
     consent: ConsentText,
 ) -> None:
-    """Ask for the verified phone share — or first for consent, when the chat has not given it."""
-    if await privacy.has_consent(session, sender_id, consent.version):
+    """Ask for the verified phone share — or first for consent, when the chat has not given it.
+
+    A channel that cannot share a verified phone (the web chat) gets no consent question: it
+    could not lead to identification there, so its channel explains where it can be done.
+    """
+    channel = sender_id.split(":", 1)[0]
+    if channel not in PHONE_SHARING_CHANNELS or await privacy.has_consent(
+        session, sender_id, consent.version
+    ):
         identification.ask_to_identify(dispatcher)
     else:
         ask_consent(dispatcher, consent)

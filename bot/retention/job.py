@@ -16,6 +16,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.outage import OutageLog
 from bot.retention.forget import Eraser
 from bot.retention.models import JobLease
 from bot.retention.purge import Purge
@@ -94,10 +95,13 @@ class RetentionJob:
         return counts
 
     async def run_forever(self) -> None:
-        """Never dies on one failed pass."""
+        """Never dies on one failed pass; a database outage is logged once, not every pass."""
+        database = OutageLog("retention", log)
         while True:
             try:
                 await self.tick()
-            except Exception:
-                log.exception("retention pass failed")
+                database.recovered()
+            except Exception as exc:
+                if not database.absorb(exc):
+                    log.exception("retention pass failed")
             await asyncio.sleep(self._poll)

@@ -23,7 +23,7 @@ from tests.support import PG_ADMIN_DSN, create_postgres_database, drop_postgres_
 
 pytestmark = pytest.mark.postgres
 SECRET = "outage-secret"
-COMPONENTS = {"webhooks", "router", "outbox", "handoff", "status_notifier"}
+COMPONENTS = {"webhooks", "router", "outbox", "handoff", "status_notifier", "retention"}
 
 
 @pytest.fixture

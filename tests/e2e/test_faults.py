@@ -254,7 +254,10 @@ async def test_a_tracker_database_outage_loses_no_turn_of_rasas_history(
         answer = await read_until(socket, is_bot, wait_s=60)
         await socket.close()
     assert answer["text"] != BUSY
-    assert await _bot_lines(demo_database, chat) == [first["text"], BUSY, answer["text"]]
+    lines = await _bot_lines(demo_database, chat)
+    # the contacts answer may come in several messages (the hotline, then the operator offer)
+    assert lines[:3] == [first["text"], BUSY, answer["text"]]
+    assert lines.count(BUSY) == 1
     assert await _user_turns(rasa_pair[0], chat) == ["привет", "как связаться с поддержкой"]
 
 
