@@ -8,6 +8,7 @@ inbox item is processed and every reply of the conversation left the outbox.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -62,9 +63,11 @@ class Channels:
         return self.server.app[SESSIONS]
 
 
-@pytest.fixture
-async def channels(rasa: RasaProcess, demo_database: str) -> AsyncIterator[Channels]:
-    """The app with Telegram (webhook mode) and Viber, both pointing at fake APIs."""
+@contextlib.asynccontextmanager
+async def running_channels(
+    rasa: RasaProcess, demo_database: str, **settings_extra: Any
+) -> AsyncIterator[Channels]:
+    """The app with Telegram (webhook mode) and Viber at fake APIs; `settings_extra` on top."""
     telegram = FakeTelegram()
     telegram.base_url = await telegram.start()
     viber = FakeViber(VIBER_TOKEN)
@@ -82,6 +85,7 @@ async def channels(rasa: RasaProcess, demo_database: str) -> AsyncIterator[Chann
         telegram_api_url=telegram.base_url,
         viber_token=SecretStr(VIBER_TOKEN),
         viber_api_url=viber.base_url,
+        **settings_extra,
     )
     server = TestServer(await create_app(settings), host="127.0.0.1")
     await server.start_server()
@@ -95,6 +99,13 @@ async def channels(rasa: RasaProcess, demo_database: str) -> AsyncIterator[Chann
     await viber.close()
     assert telegram.violations == []
     assert viber.violations == []
+
+
+@pytest.fixture
+async def channels(rasa: RasaProcess, demo_database: str) -> AsyncIterator[Channels]:
+    """The app with Telegram (webhook mode) and Viber, both pointing at fake APIs."""
+    async with running_channels(rasa, demo_database) as running:
+        yield running
 
 
 def session_scope_for(server: TestServer) -> Any:

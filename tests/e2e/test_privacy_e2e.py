@@ -12,34 +12,25 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actions import demo, texts
 from actions.store.models import AppealSubscription, Consent, MessengerBinding
-from bot.app import create_app
-from bot.keys import SESSIONS
 from bot.retention.forget import conversation_ref
 from bot.retention.models import ErasureRequest
-from bot.settings import Settings
-from bot.storage import create_engine, session_scope
-from handoff.models import AuditEntry, OperatorGroup
-from tests.adapters.conftest import TOKEN, VIBER_TOKEN
-from tests.adapters.fake_telegram import FakeTelegram
-from tests.adapters.fake_viber import FakeViber
+from bot.storage import create_engine
+from handoff.models import AuditEntry
 from tests.e2e.test_channels_e2e import (
-    ROUND_THE_CLOCK,
-    TELEGRAM_SECRET,
     Channels,
     TelegramCitizen,
     ViberCitizen,
+    running_channels,
 )
 from tests.e2e.webchat_client import open_chat, press, say
-from tests.support import RASA_TOKEN, RasaProcess
+from tests.support import RasaProcess
 from tests.walk import traces_in_tables, traces_in_tracker
 
 pytestmark = pytest.mark.rasa
@@ -56,39 +47,15 @@ def tracker_url(rasa: RasaProcess) -> str:
 @pytest.fixture
 async def channels(rasa: RasaProcess, demo_database: str) -> AsyncIterator[Channels]:
     """Telegram, Viber and the web chat on one app that erases from Rasa's real tracker store."""
-    telegram = FakeTelegram()
-    telegram.base_url = await telegram.start()
-    viber = FakeViber(VIBER_TOKEN)
-    await viber.start()
-    settings = Settings(
-        _env_file=None,
-        database_url=demo_database,
-        rasa_url=rasa.url,
-        rasa_token=SecretStr(RASA_TOKEN),
-        router_poll_interval_s=0.2,
-        retry_backoff_max_s=1.0,
-        rasa_timeout_s=20,
+    async with running_channels(
+        rasa,
+        demo_database,
         erasure_poll_s=0.2,
         flood_burst=100,  # the tests type faster than a citizen; the flood guard has its own
         session_secret=SecretStr(SECRET),
         tracker_store_url=tracker_url(rasa),
-        telegram_token=SecretStr(TOKEN),
-        telegram_webhook_secret=SecretStr(TELEGRAM_SECRET),
-        telegram_api_url=telegram.base_url,
-        viber_token=SecretStr(VIBER_TOKEN),
-        viber_api_url=viber.base_url,
-    )
-    server = TestServer(await create_app(settings), host="127.0.0.1")
-    await server.start_server()
-    async with session_scope(server.app[SESSIONS]) as session:
-        await session.execute(update(OperatorGroup).values(hours=ROUND_THE_CLOCK))
-    async with aiohttp.ClientSession() as http:
-        yield Channels(server, http, telegram, viber)
-    await server.close()
-    await telegram.close()
-    await viber.close()
-    assert telegram.violations == []
-    assert viber.violations == []
+    ) as running:
+        yield running
 
 
 @pytest.fixture
