@@ -7,10 +7,10 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import texts
 from actions.base import StoreAction
 from actions.store import queries
 from actions.store.models import TicketKind
+from actions.texts import TEXTS
 
 
 class ActionPasswordTicket(StoreAction):
@@ -36,5 +36,5 @@ class ActionPasswordTicket(StoreAction):
                 error_text=str(error_text)[:2000] if error_text else None,
             )
             number = ticket.number
-        dispatcher.utter_message(text=texts.ACCESS_TICKET_REGISTERED.format(number=number))
+        dispatcher.utter_message(text=TEXTS.access_ticket_registered.format(number=number))
         return []

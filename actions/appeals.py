@@ -10,20 +10,20 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions import texts
 from actions.base import StoreAction, button, latest_intent, moscow_time
 from actions.consent import ask_for_phone, load_consent
 from actions.store import queries
 from actions.store.models import OPEN_STATUSES, Appeal, AppealStatus
+from actions.texts import TEXTS
 from identifiers import normalize_appeal_number
 
 
 def _operator_buttons() -> list[dict[str, Any]]:
-    return [button(texts.BUTTON_OPERATOR, "/request_operator")]
+    return [button(TEXTS.button_operator, "/request_operator")]
 
 
 def _say_limited(dispatcher: CollectingDispatcher) -> None:
-    dispatcher.utter_message(text=texts.APPEAL_LOOKUPS_LIMITED, buttons=_operator_buttons())
+    dispatcher.utter_message(text=TEXTS.appeal_lookups_limited, buttons=_operator_buttons())
 
 
 MIN_DIGITS_OF_AN_ATTEMPT = 2
@@ -82,7 +82,7 @@ class ValidateAppealStatusForm(FormValidationAction, StoreAction):  # type: igno
             return {"appeal_number": None}
         number = normalize_appeal_number(str(slot_value)) if slot_value else None
         if number is None:
-            dispatcher.utter_message(text=texts.APPEAL_NUMBER_MALFORMED)
+            dispatcher.utter_message(text=TEXTS.appeal_number_malformed)
             return {"appeal_number": None}
         return {"appeal_number": number}
 
@@ -109,16 +109,16 @@ class ActionAppealStatus(StoreAction):
                 await ask_for_phone(session, dispatcher, tracker.sender_id, await load_consent())
                 return [SlotSet("citizen_bound", False)]
             if not raw:
-                dispatcher.utter_message(text=texts.APPEAL_NUMBER_ASK)
+                dispatcher.utter_message(text=TEXTS.appeal_number_ask)
                 return []
             number = normalize_appeal_number(str(raw))
             if number is None:
-                dispatcher.utter_message(text=texts.APPEAL_NUMBER_MALFORMED)
+                dispatcher.utter_message(text=TEXTS.appeal_number_malformed)
                 return [SlotSet("appeal_number", None)]
             appeal = await queries.owned_appeal(session, citizen.id, number)
             await queries.record_lookup(session, tracker.sender_id, appeal is not None, now)
             if appeal is None:
-                dispatcher.utter_message(text=texts.APPEAL_NOT_FOUND.format(number=number))
+                dispatcher.utter_message(text=TEXTS.appeal_not_found.format(number=number))
                 return [SlotSet("appeal_number", None)]
             await self._tell_status(session, dispatcher, appeal)
         return [SlotSet("appeal_number", number), SlotSet("citizen_bound", True)]
@@ -128,35 +128,35 @@ class ActionAppealStatus(StoreAction):
     ) -> None:
         change = await queries.last_change(session, appeal.id)
         lines = [
-            texts.APPEAL_STATUS.format(
+            TEXTS.appeal_status.format(
                 number=appeal.number,
                 agency=appeal.agency,
-                status=texts.STATUS_LABELS.get(appeal.status, appeal.status),
+                status=TEXTS.status_labels.get(appeal.status, appeal.status),
                 changed_at=moscow_time(change.changed_at if change else appeal.submitted_at),
             )
         ]
         if change is not None and change.comment:
-            lines.append(texts.APPEAL_COMMENT.format(comment=change.comment))
-        reason = texts.DEADLINE_REASONS.get(appeal.deadline_kind, "")
+            lines.append(TEXTS.appeal_comment.format(comment=change.comment))
+        reason = TEXTS.deadline_reasons.get(appeal.deadline_kind, "")
         if appeal.status == AppealStatus.REJECTED:
-            lines.append(texts.APPEAL_REJECTED.format(reason=appeal.rejection_reason or "—"))
+            lines.append(TEXTS.appeal_rejected.format(reason=appeal.rejection_reason or "—"))
         if appeal.is_overdue_at(self.now()):
             lines.append(
-                texts.APPEAL_OVERDUE.format(deadline=moscow_time(appeal.deadline_at), reason=reason)
+                TEXTS.appeal_overdue.format(deadline=moscow_time(appeal.deadline_at), reason=reason)
             )
             dispatcher.utter_message(text="\n".join(lines), buttons=_operator_buttons())
             return
         if appeal.status in OPEN_STATUSES:
             lines.append(
-                texts.APPEAL_DEADLINE.format(
+                TEXTS.appeal_deadline.format(
                     deadline=moscow_time(appeal.deadline_at), reason=reason
                 )
             )
         if appeal.status == AppealStatus.WAITING_CITIZEN:
-            lines.append(texts.APPEAL_WAITING)
+            lines.append(TEXTS.appeal_waiting)
         buttons = []
         if appeal.status in OPEN_STATUSES:
-            lines.append(texts.APPEAL_SUBSCRIBE_HINT)
+            lines.append(TEXTS.appeal_subscribe_hint)
             payload = '/subscribe_status{"appeal_number": "' + appeal.number + '"}'
             buttons.append(button("Подписаться на изменения", payload))
         dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
@@ -181,14 +181,14 @@ class ActionMyAppeals(StoreAction):
                 return [SlotSet("citizen_bound", False)]
             appeals = await queries.citizen_appeals(session, citizen.id)
         if not appeals:
-            dispatcher.utter_message(text=texts.MY_APPEALS_EMPTY)
+            dispatcher.utter_message(text=TEXTS.my_appeals_empty)
             return [SlotSet("citizen_bound", True)]
-        lines = [texts.MY_APPEALS_HEADER]
+        lines = [TEXTS.my_appeals_header]
         lines.extend(
-            texts.MY_APPEALS_LINE.format(
+            TEXTS.my_appeals_line.format(
                 number=appeal.number,
-                status=texts.STATUS_LABELS.get(appeal.status, appeal.status),
-                overdue=texts.MY_APPEALS_OVERDUE_MARK if appeal.is_overdue_at(now) else "",
+                status=TEXTS.status_labels.get(appeal.status, appeal.status),
+                overdue=TEXTS.my_appeals_overdue_mark if appeal.is_overdue_at(now) else "",
             )
             for appeal in appeals
         )
@@ -216,13 +216,13 @@ class ActionSubscribeStatus(StoreAction):
                 await ask_for_phone(session, dispatcher, tracker.sender_id, await load_consent())
                 return [SlotSet("citizen_bound", False)]
             if number is None:
-                dispatcher.utter_message(text=texts.APPEAL_NUMBER_ASK)
+                dispatcher.utter_message(text=TEXTS.appeal_number_ask)
                 return []
             appeal = await queries.owned_appeal(session, citizen.id, number)
             if appeal is None:
-                dispatcher.utter_message(text=texts.APPEAL_NOT_FOUND.format(number=number))
+                dispatcher.utter_message(text=TEXTS.appeal_not_found.format(number=number))
                 return [SlotSet("appeal_number", None)]
             created = await queries.subscribe(session, appeal, tracker.sender_id, now)
-        message = texts.SUBSCRIBED if created else texts.ALREADY_SUBSCRIBED
+        message = TEXTS.subscribed if created else TEXTS.already_subscribed
         dispatcher.utter_message(text=message.format(number=number))
         return []

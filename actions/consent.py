@@ -24,9 +24,10 @@ from rasa_sdk.types import DomainDict
 from ruamel.yaml import YAML
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions import identification, texts
+from actions import identification
 from actions.base import Clock, StoreAction, button
 from actions.store import privacy
+from actions.texts import TEXTS
 from actions.vouching import FactCheck
 from bot.settings import load_settings
 
@@ -66,7 +67,7 @@ async def load_consent(path: Path | None = None) -> ConsentText:
 
 def ask_consent(dispatcher: CollectingDispatcher, consent: ConsentText) -> None:
     """The consent question: the short text, the policy link and «Согласен» / «Не согласен»."""
-    link = texts.CONSENT_POLICY_LINE.format(label=consent.policy_label, url=consent.policy_url)
+    link = TEXTS.consent_policy_line.format(label=consent.policy_label, url=consent.policy_url)
     dispatcher.utter_message(
         text=f"{consent.text}\n{link}",
         buttons=[button(consent.agree, AGREE_PAYLOAD), button(consent.decline, DECLINE_PAYLOAD)],
@@ -148,7 +149,7 @@ class ActionConsentAgree(_PrivacyAction):
             await privacy.give_consent(
                 session, tracker.sender_id, facts.channel[:20], consent.version, self.now()
             )
-        dispatcher.utter_message(text=texts.CONSENT_AGREED)
+        dispatcher.utter_message(text=TEXTS.consent_agreed)
         identification.ask_to_identify(dispatcher)
         return []
 
@@ -169,7 +170,7 @@ class ActionRevokeConsent(_PrivacyAction):
             async with self.session() as session:
                 ended = await privacy.revoke_consent(session, tracker.sender_id, self.now())
         dispatcher.utter_message(
-            text=texts.CONSENT_REVOKED if ended else texts.CONSENT_NOTHING_TO_REVOKE
+            text=TEXTS.consent_revoked if ended else TEXTS.consent_nothing_to_revoke
         )
         return [SlotSet("citizen_bound", False)]
 
@@ -189,9 +190,9 @@ class ActionForgetMe(_PrivacyAction):
         inbox/outbox and the Rasa tracker after the turn (Rasa saves the tracker at its end).
         A turn the app did not vouch for erases nothing."""
         if self.vouched(tracker) is None:
-            dispatcher.utter_message(text=texts.FORGET_NOT_VOUCHED)
+            dispatcher.utter_message(text=TEXTS.forget_not_vouched)
             return []
         async with self.session() as session:
             await privacy.forget_chat(session, tracker.sender_id)
-        dispatcher.utter_message(text=texts.FORGET_DONE, json_message=FORGET_PAYLOAD)
+        dispatcher.utter_message(text=TEXTS.forget_done, json_message=FORGET_PAYLOAD)
         return [SlotSet("citizen_bound", False)]

@@ -14,8 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from ruamel.yaml import YAML
 
-from actions import texts
 from actions.base import Clock
+from actions.texts import TEXTS
 from bot.settings import PROJECT_ROOT
 from bot.storage import utcnow
 from workcalendar import (
@@ -64,15 +64,15 @@ def availability_text(contacts: Contacts, now: datetime) -> str:
     """«Open now until…» or «opens today / tomorrow / on a date at…», in Moscow time."""
     current = open_now(contacts.hours, now)
     if current is not None:
-        return texts.CONTACTS_OPEN_NOW.format(close=current.close)
+        return TEXTS.contacts_open_now.format(close=current.close)
     opening = next_opening(contacts.hours, now)
     if opening is None:
         raise ValueError("contacts.yml gives no opening time ahead")
     offset = (opening.date() - now.astimezone(MOSCOW).date()).days
-    when = {0: texts.CONTACTS_TODAY, 1: texts.CONTACTS_TOMORROW}.get(
-        offset, texts.CONTACTS_ON_DATE.format(date=opening.strftime("%d.%m"))
+    when = {0: TEXTS.contacts_today, 1: TEXTS.contacts_tomorrow}.get(
+        offset, TEXTS.contacts_on_date.format(date=opening.strftime("%d.%m"))
     )
-    return texts.CONTACTS_OPENS_AT.format(when=when, open=opening.strftime("%H:%M"))
+    return TEXTS.contacts_opens_at.format(when=when, open=opening.strftime("%H:%M"))
 
 
 class ActionContacts(Action):  # type: ignore[misc]
@@ -92,10 +92,10 @@ class ActionContacts(Action):  # type: ignore[misc]
     ) -> list[EventType]:
         """Read the file on every run, so an editor's change shows without a restart."""
         contacts = await asyncio.to_thread(load_contacts, self._path)
-        hours = texts.CONTACTS_HOURS.format(
+        hours = TEXTS.contacts_hours.format(
             **{kind: contacts.hours_of(kind).text() for kind in DAY_KINDS}
         )
-        message = texts.CONTACTS.format(
+        message = TEXTS.contacts.format(
             hotline=contacts.hotline, email=contacts.email, hours_today=hours
         )
         dispatcher.utter_message(text=f"{message}\n{availability_text(contacts, self._clock())}")

@@ -18,9 +18,9 @@ from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import texts
 from actions.base import button
 from actions.dialogue_content import DIALOGUE_PATH, DialogueContent, load_dialogue_content
+from actions.texts import TEXTS
 
 FALLBACK_INTENT = "nlu_fallback"
 # Turns that leave the bot in doubt: the model's fallback (a low or ambiguous top intent; a
@@ -106,15 +106,15 @@ class ActionNluFallback(Action):  # type: ignore[misc]
         content = await asyncio.to_thread(load_dialogue_content, self._path)
         message: dict[str, Any] = tracker.latest_message or {}
         guesses = guess_buttons(message, content)
-        operator = button(texts.BUTTON_OPERATOR, "/request_operator")
-        other = button(texts.BUTTON_SOMETHING_ELSE, "/something_else")
+        operator = button(TEXTS.button_operator, "/request_operator")
+        other = button(TEXTS.button_something_else, "/something_else")
         if consecutive_fallbacks(tracker) >= 2:
             dispatcher.utter_message(
-                text=texts.FALLBACK_OFFER_OPERATOR, buttons=[operator, *guesses, other]
+                text=TEXTS.fallback_offer_operator, buttons=[operator, *guesses, other]
             )
         else:
             dispatcher.utter_message(
-                text=texts.FALLBACK_GUESSES, buttons=[*guesses, operator, other]
+                text=TEXTS.fallback_guesses, buttons=[*guesses, operator, other]
             )
         return []
 

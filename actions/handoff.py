@@ -11,11 +11,11 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import texts
 from actions.base import button
 from actions.contacts import CONTACTS_PATH, load_contacts
 from actions.dialogue_content import DIALOGUE_PATH, load_dialogue_content
 from actions.fallback import DOUBT_INTENTS
+from actions.texts import TEXTS
 
 TOPIC_BY_INTENT = {
     "password_reset": "access",
@@ -39,7 +39,7 @@ def _intent_of(event: dict[str, Any]) -> str | None:
 
 def _after_overdue_notice(tracker: Tracker) -> bool:
     """The bot's last message was the overdue apology whose button the citizen pressed."""
-    overdue_marker = texts.APPEAL_OVERDUE.split("{", 1)[0]
+    overdue_marker = TEXTS.appeal_overdue.split("{", 1)[0]
     for event in reversed(tracker.events):
         if event.get("event") == "bot":
             return overdue_marker in str(event.get("text") or "")
@@ -110,10 +110,10 @@ class ActionHandoff(Action):  # type: ignore[misc]
             if content.asks_how_to_reach(text):
                 contacts = await asyncio.to_thread(load_contacts, self._contacts_path)
                 dispatcher.utter_message(
-                    text=texts.OPERATOR_OFFER.format(
-                        button=texts.BUTTON_CONNECT_OPERATOR, hotline=contacts.hotline
+                    text=TEXTS.operator_offer.format(
+                        button=TEXTS.button_connect_operator, hotline=contacts.hotline
                     ),
-                    buttons=[button(texts.BUTTON_CONNECT_OPERATOR, "/request_operator")],
+                    buttons=[button(TEXTS.button_connect_operator, "/request_operator")],
                 )
                 return []
         self._hand_off(dispatcher, tracker)
@@ -128,8 +128,8 @@ class ActionHandoff(Action):  # type: ignore[misc]
             for event in _user_events(tracker)
             if event.get("text") and not str(event.get("text")).startswith("/")
         ][-SUMMARY_MESSAGES:]
-        summary = texts.HANDOFF_SUMMARY.format(
-            topic=texts.TOPIC_TITLES[topic], messages=" | ".join(recent) or "—"
+        summary = TEXTS.handoff_summary.format(
+            topic=TEXTS.topic_titles[topic], messages=" | ".join(recent) or "—"
         )[:SUMMARY_CHARS]
         dispatcher.utter_message(
             json_message={
@@ -155,8 +155,8 @@ class ActionSaveRating(Action):  # type: ignore[misc]
         except ValueError:
             rating = 0
         if not 1 <= rating <= 5:
-            dispatcher.utter_message(text=texts.RATING_INVALID)
+            dispatcher.utter_message(text=TEXTS.rating_invalid)
             return []
         dispatcher.utter_message(json_message={"csat": {"rating": rating}})
-        dispatcher.utter_message(text=texts.RATING_THANKS)
+        dispatcher.utter_message(text=TEXTS.rating_thanks)
         return []

@@ -9,9 +9,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import consent, texts
+from actions import consent
 from actions.base import StoreAction
 from actions.store import queries
+from actions.texts import TEXTS
 from identifiers import normalize_phone
 
 
@@ -20,8 +21,8 @@ def ask_to_identify(dispatcher: CollectingDispatcher) -> None:
     dispatcher.utter_message(
         json_message={
             "request_contact": {
-                "text": texts.IDENTIFY_REQUEST,
-                "button": texts.BUTTON_SHARE_PHONE,
+                "text": TEXTS.identify_request,
+                "button": TEXTS.button_share_phone,
             }
         }
     )
@@ -60,23 +61,23 @@ class ActionIdentify(StoreAction):
         metadata: dict[str, Any] = (tracker.latest_message or {}).get("metadata") or {}
         contact = metadata.get("contact")
         if not isinstance(contact, dict) or not contact.get("phone"):
-            dispatcher.utter_message(text=texts.IDENTIFY_NO_CONTACT)
+            dispatcher.utter_message(text=TEXTS.identify_no_contact)
             return [SlotSet("citizen_bound", False)]
         facts = self.vouched(tracker)
         if facts is None or facts.contact_phone is None:
-            dispatcher.utter_message(text=texts.IDENTIFY_UNVERIFIED)
+            dispatcher.utter_message(text=TEXTS.identify_unverified)
             return [SlotSet("citizen_bound", False)]
         phone = normalize_phone(facts.contact_phone)
         async with self.session() as session:
             citizen = await queries.citizen_by_phone(session, phone) if phone else None
             if citizen is None:
-                dispatcher.utter_message(text=texts.IDENTIFY_UNKNOWN_PHONE)
+                dispatcher.utter_message(text=TEXTS.identify_unknown_phone)
                 return [SlotSet("citizen_bound", False)]
             await queries.bind_chat(
                 session, tracker.sender_id, citizen, f"{facts.channel}_contact", self.now()
             )
             first_name = _first_name(citizen.full_name)
-        dispatcher.utter_message(text=texts.IDENTIFY_DONE.format(first_name=first_name))
+        dispatcher.utter_message(text=TEXTS.identify_done.format(first_name=first_name))
         return [SlotSet("citizen_bound", True)]
 
 
@@ -95,7 +96,7 @@ class ActionUnbind(StoreAction):
         if self.vouched(tracker) is not None:
             async with self.session() as session:
                 removed = await queries.unbind_chat(session, tracker.sender_id)
-        dispatcher.utter_message(text=texts.UNBIND_DONE if removed else texts.UNBIND_NOTHING)
+        dispatcher.utter_message(text=TEXTS.unbind_done if removed else TEXTS.unbind_nothing)
         return [SlotSet("citizen_bound", False)]
 
 

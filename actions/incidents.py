@@ -7,10 +7,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import texts
 from actions.base import StoreAction, moscow_time
 from actions.store import queries
 from actions.store.models import IncidentKind, TicketKind
+from actions.texts import TEXTS
 
 
 class ActionServiceStatus(StoreAction):
@@ -32,10 +32,10 @@ class ActionServiceStatus(StoreAction):
             async with self.session() as session:
                 incident = await queries.active_incident(session, str(service), now)
         if incident is None:
-            dispatcher.utter_message(text=texts.SELF_HELP)
+            dispatcher.utter_message(text=TEXTS.self_help)
         elif incident.kind == IncidentKind.MAINTENANCE and incident.expected_recovery_at:
             dispatcher.utter_message(
-                text=texts.MAINTENANCE_PLANNED.format(
+                text=TEXTS.maintenance_planned.format(
                     text=incident.public_text,
                     start=moscow_time(incident.started_at),
                     recovery=moscow_time(incident.expected_recovery_at),
@@ -43,13 +43,13 @@ class ActionServiceStatus(StoreAction):
             )
         elif incident.expected_recovery_at:
             dispatcher.utter_message(
-                text=texts.INCIDENT_KNOWN.format(
+                text=TEXTS.incident_known.format(
                     text=incident.public_text, recovery=moscow_time(incident.expected_recovery_at)
                 )
             )
         else:
             dispatcher.utter_message(
-                text=texts.INCIDENT_KNOWN_NO_ETA.format(text=incident.public_text)
+                text=TEXTS.incident_known_no_eta.format(text=incident.public_text)
             )
         return [SlotSet("service", service)]
 
@@ -77,5 +77,5 @@ class ActionRegisterIncident(StoreAction):
                 error_text=str(error_text)[:2000] if error_text else None,
             )
             number = ticket.number
-        dispatcher.utter_message(text=texts.INCIDENT_REGISTERED.format(number=number))
+        dispatcher.utter_message(text=TEXTS.incident_registered.format(number=number))
         return []

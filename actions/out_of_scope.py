@@ -11,9 +11,9 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import texts
 from actions.base import button
 from actions.dialogue_content import OUT_OF_SCOPE_PATH, load_out_of_scope
+from actions.texts import TEXTS
 
 
 class ActionOutOfScope(Action):  # type: ignore[misc]
@@ -37,8 +37,8 @@ class ActionOutOfScope(Action):  # type: ignore[misc]
         dispatcher.utter_message(
             text=content.answer("" if text.startswith("/") else text),
             buttons=[
-                button(texts.BUTTON_OPERATOR, "/request_operator"),
-                button(texts.BUTTON_MENU, "/help"),
+                button(TEXTS.button_operator, "/request_operator"),
+                button(TEXTS.button_menu, "/help"),
             ],
         )
         return []

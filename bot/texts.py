@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
-from functools import cache
 from pathlib import Path
 
-LOCALES = Path(__file__).parent / "locales"
+from l10n import DEFAULT_LOCALE, Texts
+
+LOCALE = Texts(Path(__file__).parent / "locales")
 
 
-@cache
-def texts(locale: str = "ru") -> dict[str, str]:
-    """All texts of a locale, loaded once."""
-    with (LOCALES / f"{locale}.toml").open("rb") as file:
-        return {key: str(value) for key, value in tomllib.load(file).items()}
-
-
-def text(key: str, locale: str = "ru") -> str:
+def text(key: str, locale: str = DEFAULT_LOCALE) -> str:
     """One text by key."""
-    return texts(locale)[key]
+    return LOCALE.text(key, locale)

@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions import texts
 from actions.store.models import (
     Appeal,
     AppealStatus,
@@ -21,6 +20,7 @@ from actions.store.models import (
     AppealSubscription,
     StatusNotification,
 )
+from actions.texts import TEXTS
 
 
 class UnknownAppeal(LookupError):
@@ -43,9 +43,9 @@ async def change_status(
     session.add(
         AppealStatusChange(appeal_id=appeal.id, status=status.value, changed_at=at, comment=comment)
     )
-    text = texts.STATUS_NOTIFICATION.format(number=number, status=texts.STATUS_LABELS[status])
+    text = TEXTS.status_notification.format(number=number, status=TEXTS.status_labels[status])
     if comment:
-        text += texts.STATUS_NOTIFICATION_COMMENT.format(comment=comment)
+        text += TEXTS.status_notification_comment.format(comment=comment)
     subscribers = await session.scalars(
         select(AppealSubscription.sender_id).where(AppealSubscription.appeal_id == appeal.id)
     )

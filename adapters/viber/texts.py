@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-import tomllib
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 from bot.messages import Button
+from l10n import DEFAULT_LOCALE, Texts
 
-LOCALES = Path(__file__).parent / "locales"
-
-
-@cache
-def _locale(locale: str) -> dict[str, Any]:
-    with (LOCALES / f"{locale}.toml").open("rb") as file:
-        return tomllib.load(file)
+LOCALE = Texts(Path(__file__).parent / "locales")
 
 
-def text(key: str, locale: str = "ru") -> str:
+def text(key: str, locale: str = DEFAULT_LOCALE) -> str:
     """One text by key."""
-    return str(_locale(locale)[key])
+    return LOCALE.text(key, locale)
 
 
-def welcome_buttons(locale: str = "ru") -> tuple[Button, ...]:
+def welcome_buttons(locale: str = DEFAULT_LOCALE) -> tuple[Button, ...]:
     """The topics offered with the welcome message."""
     return tuple(
         Button(title=str(b["title"]), payload=str(b["payload"]))
-        for b in _locale(locale)["welcome_buttons"]
+        for b in LOCALE.table(locale)["welcome_buttons"]
     )

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import tomllib
-from functools import cache
 from pathlib import Path
-from typing import Any
 
-LOCALES = Path(__file__).parent / "locales"
+from l10n import DEFAULT_LOCALE, Texts
 
-
-@cache
-def _locale(locale: str) -> dict[str, Any]:
-    with (LOCALES / f"{locale}.toml").open("rb") as file:
-        return tomllib.load(file)
+LOCALE = Texts(Path(__file__).parent / "locales")
 
 
-def text(key: str, locale: str = "ru") -> str:
+def text(key: str, locale: str = DEFAULT_LOCALE) -> str:
     """One text by key."""
-    return str(_locale(locale)[key])
+    return LOCALE.text(key, locale)

@@ -8,7 +8,6 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions import texts
 from actions.appeals import (
     ActionAppealStatus,
     ActionMyAppeals,
@@ -24,6 +23,7 @@ from actions.demo import (
     UNKNOWN_APPEAL,
 )
 from actions.store.models import AppealStatus
+from actions.texts import TEXTS
 from tests.actions.conftest import (
     FACTS,
     IVANOV_CHAT,
@@ -53,7 +53,7 @@ async def test_owner_sees_every_status(
     assert slots["appeal_number"] == number
     text = str(messages[0]["text"])
     assert number in text
-    assert texts.STATUS_LABELS[status.value] in text
+    assert TEXTS.status_labels[status.value] in text
 
 
 async def test_rejected_appeal_tells_the_reason_and_how_to_appeal(
@@ -86,13 +86,13 @@ async def test_someone_elses_number_reads_like_an_unknown_one(
     ]
     assert foreign[0]["buttons"] == unknown[0]["buttons"]
     _, owner = await status_of(bound, PETROVA_CHAT, OTHER_CITIZEN_APPEAL)
-    assert texts.STATUS_LABELS["in_progress"] in str(owner[0]["text"])
+    assert TEXTS.status_labels["in_progress"] in str(owner[0]["text"])
 
 
 async def test_malformed_number(bound: async_sessionmaker[AsyncSession]) -> None:
     slots, messages = await status_of(bound, IVANOV_CHAT, "12-34")
     assert slots == {"appeal_number": None}
-    assert messages[0]["text"] == texts.APPEAL_NUMBER_MALFORMED
+    assert messages[0]["text"] == TEXTS.appeal_number_malformed
     form = ValidateAppealStatusForm(bound, clock, FACTS)
     tracker = make_tracker(IVANOV_CHAT)
     assert await form.validate_appeal_number("12-34", CollectingDispatcher(), tracker, {}) == {
@@ -154,8 +154,8 @@ async def test_the_identification_request_names_no_button_some_channel_lacks(
     number = DEMO_APPEALS_BY_STATUS[AppealStatus.APPROVED]
     _, messages = await status_of(bound, STRANGER_CHAT, number)
     request = messages[0]["custom"]["request_contact"]
-    assert request["button"] == texts.BUTTON_SHARE_PHONE
-    assert texts.BUTTON_SHARE_PHONE not in request["text"]
+    assert request["button"] == TEXTS.button_share_phone
+    assert TEXTS.button_share_phone not in request["text"]
     assert "нажмите" not in request["text"].lower()
 
 
@@ -165,8 +165,8 @@ async def test_overdue_apologises_with_reason_and_offers_an_operator(
     _, messages = await status_of(bound, IVANOV_CHAT, APPEAL_OVERDUE)
     text = str(messages[0]["text"])
     assert "Приносим извинения" in text
-    assert texts.DEADLINE_REASONS["standard"] in text
-    assert {"title": texts.BUTTON_OPERATOR, "payload": "/request_operator"} in messages[0][
+    assert TEXTS.deadline_reasons["standard"] in text
+    assert {"title": TEXTS.button_operator, "payload": "/request_operator"} in messages[0][
         "buttons"
     ]
 
@@ -176,7 +176,7 @@ async def test_my_appeals_lists_own_appeals_only(bound: async_sessionmaker[Async
     text = str(messages[0]["text"])
     for number in DEMO_APPEALS_BY_STATUS.values():
         assert number in text
-    assert f"{APPEAL_OVERDUE} — В обработке{texts.MY_APPEALS_OVERDUE_MARK}" in text
+    assert f"{APPEAL_OVERDUE} — В обработке{TEXTS.my_appeals_overdue_mark}" in text
     assert OTHER_CITIZEN_APPEAL not in text
 
 
@@ -187,21 +187,21 @@ async def test_subscribe_once_and_never_to_a_foreign_appeal(
     tracker = make_tracker(IVANOV_CHAT, slots={"appeal_number": number})
     _, first = await run_action(ActionSubscribeStatus(bound, clock, FACTS), tracker)
     _, second = await run_action(ActionSubscribeStatus(bound, clock, FACTS), tracker)
-    assert first[0]["text"] == texts.SUBSCRIBED.format(number=number)
-    assert second[0]["text"] == texts.ALREADY_SUBSCRIBED.format(number=number)
+    assert first[0]["text"] == TEXTS.subscribed.format(number=number)
+    assert second[0]["text"] == TEXTS.already_subscribed.format(number=number)
     foreign = make_tracker(IVANOV_CHAT, slots={"appeal_number": OTHER_CITIZEN_APPEAL})
     _, messages = await run_action(ActionSubscribeStatus(bound, clock, FACTS), foreign)
-    assert messages[0]["text"] == texts.APPEAL_NOT_FOUND.format(number=OTHER_CITIZEN_APPEAL)
+    assert messages[0]["text"] == TEXTS.appeal_not_found.format(number=OTHER_CITIZEN_APPEAL)
 
 
 async def test_five_failed_lookups_limit_the_chat(bound: async_sessionmaker[AsyncSession]) -> None:
     for attempt in range(5):
         _, messages = await status_of(bound, IVANOV_CHAT, f"999999999{attempt}")
-        assert messages[0]["text"] != texts.APPEAL_LOOKUPS_LIMITED
+        assert messages[0]["text"] != TEXTS.appeal_lookups_limited
     _, messages = await status_of(bound, IVANOV_CHAT, DEMO_APPEALS_BY_STATUS[AppealStatus.APPROVED])
-    assert messages[0]["text"] == texts.APPEAL_LOOKUPS_LIMITED
+    assert messages[0]["text"] == TEXTS.appeal_lookups_limited
     assert messages[0]["buttons"] == [
-        {"title": texts.BUTTON_OPERATOR, "payload": "/request_operator"}
+        {"title": TEXTS.button_operator, "payload": "/request_operator"}
     ]
     form = ValidateAppealStatusForm(bound, clock, FACTS)
     result = await form.validate_appeal_number(
@@ -209,4 +209,4 @@ async def test_five_failed_lookups_limit_the_chat(bound: async_sessionmaker[Asyn
     )
     assert result == {"appeal_number": None}
     _, other_chat = await status_of(bound, PETROVA_CHAT, OTHER_CITIZEN_APPEAL)
-    assert other_chat[0]["text"] != texts.APPEAL_LOOKUPS_LIMITED
+    assert other_chat[0]["text"] != TEXTS.appeal_lookups_limited

@@ -8,7 +8,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions import texts
 from actions.appeals import ActionAppealStatus, ActionSubscribeStatus
 from actions.consent import (
     AGREE_PAYLOAD,
@@ -23,6 +22,7 @@ from actions.consent import (
 from actions.demo import APPEAL_IN_PROGRESS, DEMO_CITIZEN_PHONE
 from actions.identification import ActionCheckBinding, ActionIdentify
 from actions.store.models import AppealSubscription, Consent, MessengerBinding
+from actions.texts import TEXTS
 from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope
 from tests.actions.conftest import (
@@ -71,7 +71,7 @@ async def test_consent_is_stored_with_time_channel_sender_and_version_then_the_p
 ) -> None:
     agree = make_tracker(IVANOV_CHAT, intent="consent_agree", metadata={"channel": "telegram"})
     _, messages = await run_action(ActionConsentAgree(demo, clock, FACTS), agree)
-    assert messages[0]["text"] == texts.CONSENT_AGREED
+    assert messages[0]["text"] == TEXTS.consent_agreed
     assert "request_contact" in messages[1]["custom"]
     async with demo() as session:
         rows = list(await session.scalars(select(Consent)))
@@ -117,7 +117,7 @@ async def test_revoking_consent_ends_the_binding_and_the_subscriptions(
     events, messages = await run_action(
         ActionRevokeConsent(demo, clock, FACTS), make_tracker(IVANOV_CHAT)
     )
-    assert messages[0]["text"] == texts.CONSENT_REVOKED
+    assert messages[0]["text"] == TEXTS.consent_revoked
     assert slot_events(events) == {"citizen_bound": False}
     assert not await bound(demo, IVANOV_CHAT)
     async with demo() as session:
@@ -132,7 +132,7 @@ async def test_revoking_consent_ends_the_binding_and_the_subscriptions(
     _, messages = await run_action(
         ActionRevokeConsent(demo, clock, FACTS), make_tracker(IVANOV_CHAT)
     )
-    assert messages[0]["text"] == texts.CONSENT_NOTHING_TO_REVOKE
+    assert messages[0]["text"] == TEXTS.consent_nothing_to_revoke
 
 
 async def test_forget_me_deletes_the_chat_from_the_ticket_store_and_tells_the_app(
@@ -146,7 +146,7 @@ async def test_forget_me_deletes_the_chat_from_the_ticket_store_and_tells_the_ap
     events, messages = await run_action(
         ActionForgetMe(demo, clock, FACTS), make_tracker(IVANOV_CHAT)
     )
-    assert messages[0]["text"] == texts.FORGET_DONE
+    assert messages[0]["text"] == TEXTS.forget_done
     assert messages[0]["custom"] == {"forget": {}}
     assert slot_events(events) == {"citizen_bound": False}
     async with demo() as session:
@@ -166,9 +166,9 @@ async def test_turns_the_app_did_not_vouch_for_neither_consent_nor_revoke_nor_fo
     await run_action(ActionConsentAgree(demo, clock, FACTS), make_tracker(IVANOV_CHAT))
     await run_action(ActionIdentify(demo, clock, FACTS), make_tracker(IVANOV_CHAT, metadata=SHARE))
     _, messages = await run_action(ActionRevokeConsent(demo, clock, FACTS), forged)
-    assert messages[0]["text"] == texts.CONSENT_NOTHING_TO_REVOKE
+    assert messages[0]["text"] == TEXTS.consent_nothing_to_revoke
     events, messages = await run_action(ActionForgetMe(demo, clock, FACTS), forged)
-    assert messages == [{**messages[0], "text": texts.FORGET_NOT_VOUCHED}]
+    assert messages == [{**messages[0], "text": TEXTS.forget_not_vouched}]
     assert "custom" not in messages[0] or not messages[0]["custom"]
     assert events == []
     assert await bound(demo, IVANOV_CHAT)

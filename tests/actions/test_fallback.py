@@ -7,13 +7,13 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
-from actions import texts
 from actions.dialogue_content import load_dialogue_content
 from actions.fallback import ActionDefaultFallback, ActionNluFallback, guess_payload
+from actions.texts import TEXTS
 from tests.actions.conftest import make_tracker, run_action, user_event
 
-OPERATOR = {"title": texts.BUTTON_OPERATOR, "payload": "/request_operator"}
-OTHER = {"title": texts.BUTTON_SOMETHING_ELSE, "payload": "/something_else"}
+OPERATOR = {"title": TEXTS.button_operator, "payload": "/request_operator"}
+OTHER = {"title": TEXTS.button_something_else, "payload": "/something_else"}
 TITLES = load_dialogue_content().intent_titles
 
 
@@ -38,7 +38,7 @@ async def test_doubt_shows_the_best_guesses_in_plain_russian_with_operator_and_o
         [("appeal_status", 0.41), ("service_unavailable", 0.38), ("greet", 0.1), ("help", 0.06)],
     )
     _, messages = await run_action(ActionNluFallback(), tracker)
-    assert messages[0]["text"] == texts.FALLBACK_GUESSES
+    assert messages[0]["text"] == TEXTS.fallback_guesses
     assert messages[0]["buttons"] == [
         {"title": TITLES["appeal_status"], "payload": "/appeal_status"},
         {"title": TITLES["service_unavailable"], "payload": "/service_unavailable"},
@@ -79,14 +79,14 @@ async def test_second_miss_in_a_row_puts_the_operator_first() -> None:
     events = [
         user_event("greet"),
         user_event("nlu_fallback", "эм"),
-        {"event": "bot", "text": texts.FALLBACK_GUESSES},
+        {"event": "bot", "text": TEXTS.fallback_guesses},
         user_event("something_else", "/something_else"),
         {"event": "bot", "text": "Опишите"},
         user_event("nlu_fallback", "ну как его"),
     ]
     tracker = doubtful("ну как его", [("appeal_status", 0.3)], events=events)
     _, messages = await run_action(ActionNluFallback(), tracker)
-    assert messages[0]["text"] == texts.FALLBACK_OFFER_OPERATOR
+    assert messages[0]["text"] == TEXTS.fallback_offer_operator
     assert messages[0]["buttons"][0] == OPERATOR
 
 
@@ -94,7 +94,7 @@ async def test_an_understood_turn_between_misses_starts_the_count_again() -> Non
     events = [user_event("nlu_fallback"), user_event("greet"), user_event("nlu_fallback")]
     tracker = doubtful("хм", [("appeal_status", 0.3)], events=events)
     _, messages = await run_action(ActionNluFallback(), tracker)
-    assert messages[0]["text"] == texts.FALLBACK_GUESSES
+    assert messages[0]["text"] == TEXTS.fallback_guesses
 
 
 async def test_core_fallback_offers_the_guesses_and_undoes_the_turn() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from actions import texts
 from actions.handoff import ActionHandoff, ActionSaveRating
+from actions.texts import TEXTS
 from tests.actions.conftest import make_tracker, run_action, user_event
 
 
@@ -43,7 +43,7 @@ async def test_request_operator_keeps_the_topic_of_the_conversation() -> None:
 
 
 async def test_operator_after_overdue_notice_is_an_overdue_handoff() -> None:
-    overdue = texts.APPEAL_OVERDUE.format(deadline="01.03.2026 12:00", reason="—")
+    overdue = TEXTS.appeal_overdue.format(deadline="01.03.2026 12:00", reason="—")
     events = [
         user_event("appeal_status", "где заявление 2000000001"),
         {"event": "bot", "text": overdue},
@@ -59,7 +59,7 @@ async def test_rating(raw: object, stored: int | None) -> None:
     tracker = make_tracker(intent="rate", slots={"rating": raw})
     _, messages = await run_action(ActionSaveRating(), tracker)
     if stored is None:
-        assert messages == [{**messages[0], "text": texts.RATING_INVALID}]
+        assert messages == [{**messages[0], "text": TEXTS.rating_invalid}]
     else:
         assert messages[0]["custom"] == {"csat": {"rating": stored}}
 
@@ -67,7 +67,7 @@ async def test_rating(raw: object, stored: int | None) -> None:
 async def test_operator_pressed_under_the_guesses_is_a_fallback_handoff() -> None:
     events = [
         user_event("nlu_fallback", "ну а как тогда быть"),
-        {"event": "bot", "text": texts.FALLBACK_GUESSES},
+        {"event": "bot", "text": TEXTS.fallback_guesses},
         user_event("request_operator", "/request_operator"),
     ]
     tracker = make_tracker(intent="request_operator", events=events)
@@ -86,7 +86,7 @@ async def test_how_to_reach_an_operator_offers_the_connection_and_the_hotline(
     _, messages = await run_action(ActionHandoff(), tracker)
     assert "custom" not in messages[0] or not messages[0]["custom"]
     assert messages[0]["buttons"] == [
-        {"title": texts.BUTTON_CONNECT_OPERATOR, "payload": "/request_operator"}
+        {"title": TEXTS.button_connect_operator, "payload": "/request_operator"}
     ]
     assert "8 800 100-70-10" in messages[0]["text"]
 

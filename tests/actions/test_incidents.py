@@ -7,11 +7,11 @@ import re
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions import texts
 from actions.access import ActionPasswordTicket
 from actions.demo import INCIDENT_SERVICE, MAINTENANCE_SERVICE
 from actions.incidents import ActionRegisterIncident, ActionServiceStatus
 from actions.store.models import SupportTicket
+from actions.texts import TEXTS
 from tests.actions.conftest import (
     FACTS,
     IVANOV_CHAT,
@@ -42,7 +42,7 @@ async def test_a_service_from_an_earlier_topic_does_not_answer_a_new_failure(
         slots={"service": MAINTENANCE_SERVICE},
     )
     events, messages = await run_action(ActionServiceStatus(demo, clock, FACTS), tracker)
-    assert messages[0]["text"] == texts.SELF_HELP
+    assert messages[0]["text"] == TEXTS.self_help
     assert slot_events(events) == {"service": None}
 
 
@@ -58,8 +58,8 @@ async def test_planned_maintenance(demo: async_sessionmaker[AsyncSession]) -> No
 
 
 async def test_no_incident_gives_self_help(demo: async_sessionmaker[AsyncSession]) -> None:
-    assert await service_status(demo, "lk") == texts.SELF_HELP
-    assert await service_status(demo, None) == texts.SELF_HELP
+    assert await service_status(demo, "lk") == TEXTS.self_help
+    assert await service_status(demo, None) == TEXTS.self_help
 
 
 async def test_unknown_failure_becomes_a_numbered_ticket(

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from actions import texts
 from actions.dialogue_content import load_out_of_scope
 from actions.out_of_scope import ActionOutOfScope
+from actions.texts import TEXTS
 from tests.actions.conftest import make_tracker, run_action
 
 CONTENT = load_out_of_scope()
@@ -41,7 +41,7 @@ async def test_a_question_about_another_service_gets_its_route_and_an_operator(
     _, messages = await run_action(ActionOutOfScope(), tracker)
     assert messages[0]["text"].startswith(CONTENT.intro)
     assert ROUTES[topic] in messages[0]["text"]
-    assert {"title": texts.BUTTON_OPERATOR, "payload": "/request_operator"} in messages[0][
+    assert {"title": TEXTS.button_operator, "payload": "/request_operator"} in messages[0][
         "buttons"
     ]
 

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions import texts
 from actions.appeals import ActionAppealStatus, ActionMyAppeals
 from actions.demo import DEMO_CITIZEN_PHONE
 from actions.identification import ActionIdentify, ActionUnbind
 from actions.store import queries
+from actions.texts import TEXTS
 from actions.vouching import FactCheck
 from tests.actions.conftest import (
     FACTS,
@@ -39,7 +39,7 @@ async def test_a_forged_verified_share_binds_nothing(
     await consent_given(demo, STRANGER_CHAT)  # privacy: the consent is not what is tested
     tracker = make_tracker(STRANGER_CHAT, intent="share_contact", metadata=SHARE, vouched=False)
     _, messages = await run_action(ActionIdentify(demo, clock, FACTS), tracker)
-    assert messages[0]["text"] == texts.IDENTIFY_UNVERIFIED
+    assert messages[0]["text"] == TEXTS.identify_unverified
     assert not await _bound(demo, STRANGER_CHAT)
 
 

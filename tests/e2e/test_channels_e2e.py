@@ -23,8 +23,9 @@ from pydantic import SecretStr
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions import demo, texts
+from actions import demo
 from actions.dialogue_content import load_dialogue_content, load_out_of_scope
+from actions.texts import TEXTS
 from adapters.telegram.webhook import SECRET_HEADER
 from adapters.viber import signature
 from adapters.viber.webhook import SIGNATURE_HEADER
@@ -334,7 +335,7 @@ async def test_appeal_status_after_phone_share(channels: Channels, kind: str) ->
     citizen = citizen_of(kind, channels)
     number = demo.APPEAL_IN_PROGRESS
     answers = await citizen.say(f"какой статус у заявления {number}")
-    assert texts.STATUS_LABELS["in_progress"] not in " ".join(answers)
+    assert TEXTS.status_labels["in_progress"] not in " ".join(answers)
     answers = await citizen.press("Согласен")  # privacy: consent comes before the phone
     assert any("подтвердите" in a for a in answers), answers
     assert citizen.offered_phone_request()
@@ -351,7 +352,7 @@ async def test_appeal_status_after_phone_share(channels: Channels, kind: str) ->
     answers = await citizen.say(f"какой статус у заявления {number}")
     joined = " ".join(answers)
     assert f"№ {number}" in joined, answers
-    assert texts.STATUS_LABELS["in_progress"] in joined
+    assert TEXTS.status_labels["in_progress"] in joined
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -448,10 +449,10 @@ async def test_a_doubtful_message_offers_guess_buttons_and_a_guess_continues_its
 ) -> None:
     citizen = citizen_of(kind, channels)
     answers = await citizen.say("😀😀😀")
-    assert answers == [texts.FALLBACK_GUESSES]
+    assert answers == [TEXTS.fallback_guesses]
     titles = offered_titles(citizen)
-    assert texts.BUTTON_OPERATOR in titles
-    assert texts.BUTTON_SOMETHING_ELSE in titles
+    assert TEXTS.button_operator in titles
+    assert TEXTS.button_something_else in titles
     by_title = {title: intent for intent, title in load_dialogue_content().intent_titles.items()}
     guesses = [title for title in titles if title in by_title]
     assert 2 <= len(guesses) <= 3, titles
@@ -468,8 +469,8 @@ async def test_telegram_out_of_scope_question_gets_the_route_and_an_operator_but
     answers = await citizen.say("как зарегистрировать ип")
     business = next(topic.route for topic in content.topics if topic.code == "business")
     assert any(business in answer for answer in answers), answers
-    assert texts.BUTTON_OPERATOR in offered_titles(citizen)
-    assert any("очеред" in answer for answer in await citizen.press(texts.BUTTON_OPERATOR))
+    assert TEXTS.button_operator in offered_titles(citizen)
+    assert any("очеред" in answer for answer in await citizen.press(TEXTS.button_operator))
 
 
 async def test_telegram_how_to_reach_an_operator_offers_the_handoff_and_the_hotline(
@@ -481,7 +482,7 @@ async def test_telegram_how_to_reach_an_operator_offers_the_handoff_and_the_hotl
     connect = next(
         title
         for title in offered_titles(citizen)
-        if title in (texts.BUTTON_CONNECT_OPERATOR, texts.BUTTON_OPERATOR)
+        if title in (TEXTS.button_connect_operator, TEXTS.button_operator)
     )
     assert any("очеред" in answer for answer in await citizen.press(connect))
 
@@ -502,5 +503,5 @@ async def test_telegram_new_request_inside_the_appeal_form_leaves_the_form(
     ask = await citizen.say("как узнать статус заявления на загранпаспорт")
     assert any("номер заявления" in answer for answer in ask), ask
     answers = await citizen.say("сайт госуслуг выдает ошибку 502 при оплате госпошлины")
-    assert answers[0].startswith(texts.SELF_HELP.split("\n", 1)[0]), answers
-    assert texts.APPEAL_NUMBER_MALFORMED not in answers
+    assert answers[0].startswith(TEXTS.self_help.split("\n", 1)[0]), answers
+    assert TEXTS.appeal_number_malformed not in answers

@@ -16,9 +16,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from actions import demo, texts
+from actions import demo
 from actions.store.models import AppealStatus, Citizen
 from actions.store.queries import bind_chat
+from actions.texts import TEXTS
 from adapters.webchat import texts as webchat_texts
 from bot.storage import create_engine, create_session_factory, session_scope, utcnow
 from tests.e2e.webchat_client import is_bot, open_chat, press, read_until, say
@@ -63,7 +64,7 @@ async def test_bound_citizen_sees_every_status(
     await _bind(demo_database, chat)
     reply = await say(socket, f"какой статус у заявления {number}")
     assert f"№ {number}" in reply["text"]
-    assert texts.STATUS_LABELS[status] in reply["text"]
+    assert TEXTS.status_labels[status] in reply["text"]
 
 
 async def test_unbound_citizen_is_asked_to_identify_and_sees_nothing(
@@ -75,7 +76,7 @@ async def test_unbound_citizen_is_asked_to_identify_and_sees_nothing(
     # question it could not act on; the messengers ask for consent first)
     assert webchat_texts.text("identify_in_messenger") in reply["text"]
     assert reply["buttons"] == []
-    assert texts.STATUS_LABELS[AppealStatus.IN_PROGRESS] not in reply["text"]
+    assert TEXTS.status_labels[AppealStatus.IN_PROGRESS] not in reply["text"]
 
 
 async def test_someone_elses_number_reads_exactly_like_an_unknown_one(
@@ -85,8 +86,8 @@ async def test_someone_elses_number_reads_exactly_like_an_unknown_one(
     await _bind(demo_database, chat)
     foreign = await say(socket, f"статус заявления {demo.OTHER_CITIZEN_APPEAL}")
     unknown = await say(socket, f"статус заявления {demo.UNKNOWN_APPEAL}")
-    assert foreign["text"] == texts.APPEAL_NOT_FOUND.format(number=demo.OTHER_CITIZEN_APPEAL)
-    assert unknown["text"] == texts.APPEAL_NOT_FOUND.format(number=demo.UNKNOWN_APPEAL)
+    assert foreign["text"] == TEXTS.appeal_not_found.format(number=demo.OTHER_CITIZEN_APPEAL)
+    assert unknown["text"] == TEXTS.appeal_not_found.format(number=demo.UNKNOWN_APPEAL)
 
 
 async def test_malformed_number_is_explained(
@@ -97,7 +98,7 @@ async def test_malformed_number_is_explained(
     ask = await say(socket, "хочу узнать статус заявления")
     assert "номер заявления" in ask["text"]
     reply = await say(socket, "номер 12-34")
-    assert reply["text"] == texts.APPEAL_NUMBER_MALFORMED
+    assert reply["text"] == TEXTS.appeal_number_malformed
 
 
 async def test_overdue_appeal_apologises_and_offers_an_operator(
@@ -119,7 +120,7 @@ async def test_subscribed_citizen_is_told_when_the_status_changes(
     status = await say(socket, f"статус заявления {number}")
     subscribe = next(b for b in status["buttons"] if "Подписаться" in b["title"])
     done = await press(socket, subscribe["payload"], subscribe["title"])
-    assert done["text"] == texts.SUBSCRIBED.format(number=number)
+    assert done["text"] == TEXTS.subscribed.format(number=number)
 
     env = {**os.environ, "DATABASE_URL": demo_database, "PYTHONPATH": str(ROOT)}
     command = [str(ROOT / ".venv/bin/python"), "-m", "actions.cli", "set-status", number]
@@ -136,7 +137,7 @@ async def test_subscribed_citizen_is_told_when_the_status_changes(
     assert "chats to notify: 1" in stdout.decode()
     notice = await read_until(socket, is_bot, wait_s=30)
     assert notice["text"].startswith(
-        texts.STATUS_NOTIFICATION.format(number=number, status="Одобрено")
+        TEXTS.status_notification.format(number=number, status="Одобрено")
     )
     assert "Паспорт готов к выдаче" in notice["text"]
     # The demo appeal is shared by the whole run: give it back its status for later tests.

@@ -12,10 +12,11 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from actions import demo, texts
+from actions import demo
 from actions.dialogue_content import load_out_of_scope
 from actions.store.models import Citizen
 from actions.store.queries import bind_chat
+from actions.texts import TEXTS
 from adapters.webchat import texts as webchat_texts
 from bot.storage import create_engine, create_session_factory, session_scope, utcnow
 from tests.e2e.webchat_client import Frame, is_bot, open_chat, read_until
@@ -24,8 +25,8 @@ pytestmark = pytest.mark.rasa
 
 Chat = tuple[aiohttp.ClientWebSocketResponse, str]
 
-OPERATOR = {"title": texts.BUTTON_OPERATOR, "payload": "/request_operator"}
-OTHER = {"title": texts.BUTTON_SOMETHING_ELSE, "payload": "/something_else"}
+OPERATOR = {"title": TEXTS.button_operator, "payload": "/request_operator"}
+OTHER = {"title": TEXTS.button_something_else, "payload": "/something_else"}
 HOTLINE = "8 800 100-70-10"
 FAILURE_502 = "сайт госуслуг выдает ошибку 502 при оплате госпошлины"
 # What the first answer of each guessable flow starts with, or holds.
@@ -127,7 +128,7 @@ async def test_other_asks_to_rephrase_and_a_second_miss_offers_the_operator(
     rephrase = await press_all(socket, OTHER)
     assert "Опишите" in joined(rephrase)
     second = await say_all(socket, "🙂🙂")
-    assert second[0]["text"] == texts.FALLBACK_OFFER_OPERATOR
+    assert second[0]["text"] == TEXTS.fallback_offer_operator
     assert second[0]["buttons"][0] == OPERATOR
     queued = await press_all(socket, OPERATOR)
     assert "очеред" in joined(queued) or "оператор" in joined(queued)
@@ -183,8 +184,8 @@ async def test_a_new_request_inside_the_appeal_form_leaves_the_form_and_is_serve
     ask = await say_all(socket, "как узнать статус заявления на загранпаспорт")
     assert "номер заявления" in joined(ask)
     frames = await say_all(socket, FAILURE_502)
-    assert texts.APPEAL_NUMBER_MALFORMED not in joined(frames)
-    assert joined(frames).startswith(texts.SELF_HELP), joined(frames)
+    assert TEXTS.appeal_number_malformed not in joined(frames)
+    assert joined(frames).startswith(TEXTS.self_help), joined(frames)
     # the form is gone: a number now is not an answer to a question nobody asked
     assert "номер заявления" not in joined(frames)
 
@@ -200,7 +201,7 @@ async def test_a_service_from_the_earlier_topic_does_not_answer_a_new_failure(
     assert f"№ {demo.APPEAL_IN_PROGRESS}" in joined(status)
     frames = await say_all(socket, FAILURE_502)
     assert "Плановые технические работы" not in joined(frames)
-    assert joined(frames).startswith(texts.SELF_HELP), joined(frames)
+    assert joined(frames).startswith(TEXTS.self_help), joined(frames)
 
 
 async def test_identification_in_the_web_chat_names_no_button_the_web_chat_lacks(
@@ -212,5 +213,5 @@ async def test_identification_in_the_web_chat_names_no_button_the_web_chat_lacks
     note = webchat_texts.text("identify_in_messenger")
     assert note in text
     # the only mention of the phone-share button is the note saying it lives in the messengers
-    assert text.replace(note, "").count(texts.BUTTON_SHARE_PHONE) == 0
+    assert text.replace(note, "").count(TEXTS.button_share_phone) == 0
     assert buttons(frames) == []

@@ -17,8 +17,9 @@ from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actions import demo, texts
+from actions import demo
 from actions.store.models import AppealSubscription, Consent, MessengerBinding
+from actions.texts import TEXTS
 from bot.retention.forget import conversation_ref
 from bot.retention.models import ErasureRequest
 from bot.storage import create_engine
@@ -112,7 +113,7 @@ async def consent_and_bind(citizen: TelegramCitizen | ViberCitizen) -> None:
     """Ask for a status, agree, share the phone: the chat is bound."""
     await citizen.say(f"какой статус у заявления {demo.APPEAL_IN_PROGRESS}")
     answers = await citizen.press("Согласен")
-    assert texts.CONSENT_AGREED in answers, answers
+    assert TEXTS.consent_agreed in answers, answers
     answers = await citizen.share_phone(demo.DEMO_CITIZEN_PHONE)
     assert any("Номер подтверждён" in a for a in answers), answers
 
@@ -128,7 +129,7 @@ async def test_consent_comes_before_the_phone_and_revoking_it_ends_binding_and_s
     answers = await citizen.say(f"какой статус у заявления {number}")
     assert any("https://" in a and "персональн" in a for a in answers), answers
     assert not citizen.offered_phone_request()
-    assert texts.STATUS_LABELS["in_progress"] not in " ".join(answers)
+    assert TEXTS.status_labels["in_progress"] not in " ".join(answers)
 
     answers = await citizen.share_phone(demo.DEMO_CITIZEN_PHONE)  # shared without consent
     assert not any("Номер подтверждён" in a for a in answers), answers
@@ -146,7 +147,7 @@ async def test_consent_comes_before_the_phone_and_revoking_it_ends_binding_and_s
 
     await citizen.say(f"какой статус у заявления {number}")
     answers = await citizen.press("Согласен")
-    assert texts.CONSENT_AGREED in answers, answers
+    assert TEXTS.consent_agreed in answers, answers
     assert citizen.offered_phone_request()
     async with channels.sessions() as session:
         consent = await session.scalar(
@@ -158,12 +159,12 @@ async def test_consent_comes_before_the_phone_and_revoking_it_ends_binding_and_s
     answers = await citizen.share_phone(demo.DEMO_CITIZEN_PHONE)
     assert any("Номер подтверждён" in a for a in answers), answers
     answers = await citizen.say(f"какой статус у заявления {number}")
-    assert texts.STATUS_LABELS["in_progress"] in " ".join(answers), answers
+    assert TEXTS.status_labels["in_progress"] in " ".join(answers), answers
     answers = await citizen.press("Подписаться на изменения")
-    assert texts.SUBSCRIBED.format(number=number) in answers, answers
+    assert TEXTS.subscribed.format(number=number) in answers, answers
 
     answers = await citizen.say(revoke)
-    assert texts.CONSENT_REVOKED in answers, answers
+    assert TEXTS.consent_revoked in answers, answers
     conversation = citizen.conversation
     assert (
         await count(channels, MessengerBinding, MessengerBinding.messenger_user_id, conversation)
@@ -178,7 +179,7 @@ async def test_consent_comes_before_the_phone_and_revoking_it_ends_binding_and_s
     assert consent.revoked_at is not None
 
     answers = await citizen.say(f"какой статус у заявления {number}")
-    assert texts.STATUS_LABELS["in_progress"] not in " ".join(answers), answers
+    assert TEXTS.status_labels["in_progress"] not in " ".join(answers), answers
     assert any("персональн" in a for a in answers), answers  # the consent is asked again
 
 
@@ -220,11 +221,11 @@ async def test_forget_me_leaves_no_trace_of_a_messenger_chat(
     answers = await citizen.say(ask)
     assert any("Удалить все данные" in a for a in answers), answers
     answers = await citizen.press("Да, удалить")
-    assert texts.FORGET_DONE in answers, answers
+    assert TEXTS.forget_done in answers, answers
     await assert_forgotten(channels, rasa, engine, cid)
 
     answers = await citizen.say(f"какой статус у заявления {demo.APPEAL_IN_PROGRESS}")
-    assert texts.STATUS_LABELS["in_progress"] not in " ".join(answers), answers
+    assert TEXTS.status_labels["in_progress"] not in " ".join(answers), answers
     assert any("персональн" in a for a in answers), answers  # a stranger again: consent first
 
 
@@ -243,7 +244,7 @@ async def test_forget_me_in_the_web_chat_after_a_change_of_mind(
 
         question = await say(socket, "удалите мои данные")
         done = await press(socket, titles["Да, удалить"], "Да, удалить")
-        assert done["text"] == texts.FORGET_DONE
+        assert done["text"] == TEXTS.forget_done
         await assert_forgotten(channels, rasa, engine, cid)
     finally:
         await socket.close()

@@ -15,11 +15,11 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from actions import texts
 from actions.consent import load_consent
 from actions.demo import DEMO_CITIZEN_PHONE
 from actions.store.models import MessengerBinding
 from actions.store.privacy import give_consent
+from actions.texts import TEXTS
 from bot.facts import FactSigner, TurnFacts
 from bot.rasa_client import RasaClient
 from bot.storage import create_engine, create_session_factory, session_scope, utcnow
@@ -128,7 +128,7 @@ async def test_a_leaked_action_token_with_a_forged_contact_binds_nothing(
         actions_url, action_call("action_identify", sender, FORGED_CONTACT)
     )
     assert status == 200
-    assert texts.IDENTIFY_UNVERIFIED in texts_of(answer)
+    assert TEXTS.identify_unverified in texts_of(answer)
     assert await binding_of(demo_database, sender) is None
 
 
