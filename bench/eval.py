@@ -76,7 +76,7 @@ class Pipeline:
 PIPELINES = [
     Pipeline("today", ROOT / "bench/configs/baseline.yml", full=False),
     Pipeline("new", ROOT / "config.yml", full=True),
-    Pipeline("e5", ROOT / "bench/configs/e5.yml", full=False),
+    Pipeline("use", ROOT / "bench/configs/use.yml", full=False),
     Pipeline("stock", ROOT / "bench/configs/stock.yml", full=False),
 ]
 

