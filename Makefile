@@ -79,7 +79,7 @@ demo-data: migrate ## load demo citizens, appeals, services and an incident into
 	$(APP_PY) -m actions.demo --if-empty
 
 operator: migrate ## create the first console admin (asks, or OPERATOR_LOGIN/NAME/PASSWORD)
-	$(APP_PY) -m handoff.cli
+	$(APP_PY) -m handoff.operators.cli
 
 purge: migrate ## remove personal data older than its retention period (RETENTION_*_DAYS)
 	$(APP_PY) -m bot.retention purge

@@ -39,9 +39,9 @@ from bot.wakeups import RedisWakeups
 from bot.web.headers import setup_security_headers
 from bot.web.health import setup_health
 from handoff.api import setup_console_api
-from handoff.canned import load_canned, seed_canned
 from handoff.config import load_config, seed_groups
-from handoff.console import setup_console_page
+from handoff.console.page import setup_console_page
+from handoff.desk.canned import load_canned, seed_canned
 from handoff.keys import HANDOFF
 from handoff.service import HandoffService
 

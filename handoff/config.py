@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.models import OperatorGroup
-from handoff.queue import GENERAL_TOPIC
+from handoff.queue.rules import GENERAL_TOPIC
 from workcalendar import WeekHours, load_week_hours
 
 

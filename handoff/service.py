@@ -29,7 +29,6 @@ from bot.rasa_client import RasaClient, RasaUnavailable
 from bot.storage import session_scope, utcnow
 from bot.texts import text
 from bot.wakeups import Pulse
-from handoff import notices, store
 from handoff.config import HandoffConfig
 from handoff.effects import AfterCommit, Effect
 from handoff.errors import ChatConflict, ChatNotFound, NotAllowed
@@ -43,7 +42,8 @@ from handoff.models import (
     Presence,
     Rating,
 )
-from handoff.queue import (
+from handoff.queue import notices, store
+from handoff.queue.rules import (
     Notified,
     group_for_topic,
     is_open,

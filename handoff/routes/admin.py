@@ -6,13 +6,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage import utcnow
-from handoff.audit import record_audit
-from handoff.auth import hash_password_off_loop
-from handoff.console_texts import console_text
-from handoff.models import ConsoleSession, Operator, OperatorGroup, OperatorMembership, Role
-from handoff.openapi import ApiError, Call, NoInput, RouteTable
-from handoff.routes.supervision import check_group
-from handoff.schemas import (
+from handoff.api.openapi import ApiError, Call, NoInput, RouteTable
+from handoff.api.schemas import (
     GroupAdminView,
     GroupCreate,
     GroupFields,
@@ -20,7 +15,12 @@ from handoff.schemas import (
     OperatorCreate,
     OperatorUpdate,
 )
-from handoff.views import group_codes_of
+from handoff.audit import record_audit
+from handoff.console.texts import console_text
+from handoff.desk.views import group_codes_of
+from handoff.models import ConsoleSession, Operator, OperatorGroup, OperatorMembership, Role
+from handoff.operators.auth import hash_password_off_loop
+from handoff.routes.supervision import check_group
 from workcalendar import WeekHours
 
 routes = RouteTable()

@@ -9,14 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.attachments import AttachmentTooLarge, AttachmentUnavailable
 from bot.keys import ATTACHMENTS, SETTINGS
-from handoff.attachments import chat_attachment, file_response
+from handoff.api.openapi import ApiError, Call, FileBody, NoInput, RouteTable
+from handoff.api.schemas import CloseInput, ReplyInput, TransferInput
 from handoff.audit import record_audit
-from handoff.console_texts import console_text
-from handoff.keys import HANDOFF
-from handoff.models import HandoffChat, Operator, Role
-from handoff.openapi import ApiError, Call, FileBody, NoInput, RouteTable
-from handoff.schemas import CloseInput, ReplyInput, TransferInput
-from handoff.views import (
+from handoff.console.texts import console_text
+from handoff.desk.attachments import chat_attachment, file_response
+from handoff.desk.views import (
     ChatDetail,
     ChatSummary,
     Line,
@@ -27,6 +25,8 @@ from handoff.views import (
     may_open,
     queue_view,
 )
+from handoff.keys import HANDOFF
+from handoff.models import HandoffChat, Operator, Role
 
 log = logging.getLogger(__name__)
 routes = RouteTable()

@@ -5,7 +5,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.keys import SETTINGS
-from handoff.auth import (
+from handoff.api.openapi import Call, NoInput, RouteTable, error_response
+from handoff.api.schemas import LoginInput, PresenceInput
+from handoff.console.texts import console_text
+from handoff.desk.views import Me, SessionView, me_view
+from handoff.keys import HANDOFF
+from handoff.models import Presence, Role
+from handoff.operators.auth import (
     LoginResult,
     TooManyChecks,
     clear_session_cookie,
@@ -13,12 +19,6 @@ from handoff.auth import (
     logout,
     set_session_cookie,
 )
-from handoff.console_texts import console_text
-from handoff.keys import HANDOFF
-from handoff.models import Presence, Role
-from handoff.openapi import Call, NoInput, RouteTable, error_response
-from handoff.schemas import LoginInput, PresenceInput
-from handoff.views import Me, SessionView, me_view
 
 routes = RouteTable()
 

@@ -5,12 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.audit import recent_audit, record_audit
-from handoff.console_texts import console_text
-from handoff.keys import HANDOFF
-from handoff.models import CannedResponse, Operator, OperatorGroup, Role
-from handoff.openapi import ApiError, Call, NoInput, RouteTable
-from handoff.schemas import (
+from handoff.api.openapi import ApiError, Call, NoInput, RouteTable
+from handoff.api.schemas import (
     RESOLUTION_CODES,
     AuditQuery,
     AuditView,
@@ -21,8 +17,12 @@ from handoff.schemas import (
     OperatorPresence,
     ResolutionView,
 )
-from handoff.stats import SupervisorView, supervisor_view
-from handoff.views import OperatorRef, group_codes_of, sees_all_groups
+from handoff.audit import recent_audit, record_audit
+from handoff.console.texts import console_text
+from handoff.desk.views import OperatorRef, group_codes_of, sees_all_groups
+from handoff.keys import HANDOFF
+from handoff.models import CannedResponse, Operator, OperatorGroup, Role
+from handoff.supervision.stats import SupervisorView, supervisor_view
 
 routes = RouteTable()
 

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from bot.settings import PROJECT_ROOT
 from handoff.config import HandoffConfig, load_config
-from handoff.queue import (
+from handoff.queue.rules import (
     Notified,
     OperatorLoad,
     expected_wait_s,

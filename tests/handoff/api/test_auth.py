@@ -12,9 +12,9 @@ from sqlalchemy import select, update
 
 from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope, utcnow
-from handoff import auth
-from handoff.auth import LOCKOUT, MAX_FAILED_LOGINS, token_hash
 from handoff.models import AuditEntry, ConsoleSession, Operator, OperatorMembership
+from handoff.operators import auth
+from handoff.operators.auth import LOCKOUT, MAX_FAILED_LOGINS, token_hash
 from tests.handoff.api.conftest import PASSWORD, Console
 
 
@@ -153,11 +153,11 @@ async def test_password_is_stored_as_an_argon2id_hash(console: Console) -> None:
 
 
 async def run_cli(env: dict[str, str]) -> tuple[int, str]:
-    """`python -m handoff.cli` (what `make operator` runs); exit code and output."""
+    """`python -m handoff.operators.cli` (what `make operator` runs); exit code and output."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "handoff.cli",
+        "handoff.operators.cli",
         cwd=PROJECT_ROOT,
         env=env,
         stdin=asyncio.subprocess.DEVNULL,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from handoff.console_texts import console_text
+from handoff.api.openapi import ApiRoutes
+from handoff.console.texts import console_text
 from handoff.errors import ChatConflict, ChatNotFound, NotAllowed
-from handoff.openapi import ApiRoutes
 from handoff.routes import admin, chats, live, privacy, session, supervision
 
 TITLE = "Госпомощник: консоль оператора"

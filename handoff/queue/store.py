@@ -18,7 +18,7 @@ from handoff.models import (
     Presence,
     Role,
 )
-from handoff.queue import OperatorLoad, expected_wait_s, position
+from handoff.queue.rules import OperatorLoad, expected_wait_s, position
 
 HANDLING_SAMPLE = 20
 HANDLING_WINDOW = timedelta(hours=24)

@@ -7,9 +7,9 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from handoff.auth import MIN_PASSWORD_CHARS
+from handoff.desk.views import OperatorRef
 from handoff.models import Presence, Role
-from handoff.views import OperatorRef
+from handoff.operators.auth import MIN_PASSWORD_CHARS
 from workcalendar import WeekHours
 
 Resolution = Literal["resolved", "ticket", "redirected", "callback", "no_answer", "spam"]

@@ -18,7 +18,6 @@ from actions.store.models import Service
 from actions.store.queries import bound_citizen, citizen_appeals
 from bot.models import TranscriptEntry
 from bot.transcript import latest
-from handoff.auth import role_at_least
 from handoff.models import (
     ChatStatus,
     HandoffChat,
@@ -27,7 +26,8 @@ from handoff.models import (
     OperatorMembership,
     Role,
 )
-from handoff.queue import is_open, position
+from handoff.operators.auth import role_at_least
+from handoff.queue.rules import is_open, position
 
 TRANSCRIPT_LIMIT = 1000
 WAITING = (ChatStatus.QUEUED, ChatStatus.DEFERRED)

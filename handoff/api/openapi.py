@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keys import SESSIONS
 from bot.storage import session_scope, utcnow
-from handoff.auth import COOKIE, CSRF_HEADER, csrf_ok, current_session, role_at_least
-from handoff.console_texts import console_text
+from handoff.console.texts import console_text
 from handoff.models import ConsoleSession, Operator, Role
+from handoff.operators.auth import COOKIE, CSRF_HEADER, csrf_ok, current_session, role_at_least
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _PATH_PARAM = re.compile(r"\{(\w+)\}")

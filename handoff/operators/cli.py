@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings, load_settings
 from bot.storage import create_engine, create_session_factory, session_scope, utcnow
+from handoff.api.schemas import LOGIN_PATTERN
 from handoff.audit import record_audit
-from handoff.auth import MIN_PASSWORD_CHARS, hash_password
 from handoff.config import load_config, seed_groups
 from handoff.models import Operator, OperatorGroup, OperatorMembership, Presence, Role
-from handoff.schemas import LOGIN_PATTERN
+from handoff.operators.auth import MIN_PASSWORD_CHARS, hash_password
 
 log = logging.getLogger(__name__)
 
