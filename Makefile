@@ -89,11 +89,12 @@ run: setup $(SECRETS) migrate demo-data train ## start rasa, the action server a
 	@echo "Operator console: http://localhost:$${APP_PORT:-8080}/console"
 	RASA_MODEL=$(MODEL) .venv/bin/honcho start -f Procfile
 
-lint: .venv/.synced .venv-rasa/.synced ## ruff and mypy (strict; nlu/ with Rasa's environment)
+lint: .venv/.synced .venv-rasa/.synced ## ruff, mypy (strict; nlu/ with Rasa's environment) and the import contracts
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy bot adapters actions handoff identifiers workcalendar tests bench
 	.venv-rasa/bin/mypy --config-file mypy-rasa.toml nlu identifiers rasa_server
+	.venv/bin/lint-imports --no-cache
 
 test: setup browser-deps train ## every test: lint, unit, integration (SQLite and PostgreSQL), Rasa data and stories
 	$(MAKE) --no-print-directory lint

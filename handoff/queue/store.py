@@ -1,11 +1,10 @@
-"""The handoff tables for the service: open chats, the queue, operators' load, chat changes."""
+"""What the queue reads: active groups, a conversation's open chat, a group's line and its pace."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.models import (
@@ -16,13 +15,11 @@ from handoff.models import (
     OperatorGroup,
     OperatorMembership,
     Presence,
-    Role,
 )
-from handoff.queue.rules import OperatorLoad, expected_wait_s, position
+from handoff.queue.rules import expected_wait_s, position
 
 HANDLING_SAMPLE = 20
 HANDLING_WINDOW = timedelta(hours=24)
-STAFF_ROLES = (Role.SUPERVISOR, Role.ADMIN)
 
 
 async def active_groups(session: AsyncSession) -> list[OperatorGroup]:
@@ -96,8 +93,8 @@ async def average_handling_s(
     return sum(spans) / len(spans) if spans else default_s
 
 
-class QueueView:
-    """One group's queue at one moment: each chat's place and expected wait."""
+class GroupLine:
+    """One group's line at one moment: each queued chat's place and expected wait."""
 
     def __init__(self, chats: list[HandoffChat], online: int, handling_s: float) -> None:
         self.chats = chats
@@ -110,101 +107,12 @@ class QueueView:
         return place, expected_wait_s(place, self.online, self.handling_s)
 
 
-async def queue_view(
+async def group_line(
     session: AsyncSession, group_code: str, now: datetime, default_handling_s: float
-) -> QueueView:
+) -> GroupLine:
     """Read what the place-in-line and wait estimates need."""
-    return QueueView(
+    return GroupLine(
         await queued_chats(session, group_code),
         await online_operators(session, group_code),
         await average_handling_s(session, group_code, now, default_handling_s),
     )
-
-
-async def assigned_count(session: AsyncSession, operator_id: int) -> int:
-    """How many chats the operator holds now."""
-    count = await session.scalar(
-        select(func.count())
-        .select_from(HandoffChat)
-        .where(HandoffChat.operator_id == operator_id, HandoffChat.status == ChatStatus.ASSIGNED)
-    )
-    return int(count or 0)
-
-
-async def operator_loads(session: AsyncSession, group_code: str) -> list[OperatorLoad]:
-    """Online active operators of the group with their current load."""
-    operators = list(
-        await session.scalars(
-            select(Operator)
-            .join(OperatorMembership, OperatorMembership.operator_id == Operator.id)
-            .where(
-                OperatorMembership.group_code == group_code,
-                Operator.active.is_(True),
-                Operator.presence == Presence.ONLINE,
-            )
-        )
-    )
-    if not operators:
-        return []
-    ids = [operator.id for operator in operators]
-    counted = await session.execute(
-        select(HandoffChat.operator_id, func.count())
-        .where(HandoffChat.operator_id.in_(ids), HandoffChat.status == ChatStatus.ASSIGNED)
-        .group_by(HandoffChat.operator_id)
-    )
-    counts: dict[int | None, int] = {row[0]: int(row[1]) for row in counted.all()}
-    latest = await session.execute(
-        select(HandoffChat.operator_id, func.max(HandoffChat.assigned_at))
-        .where(HandoffChat.operator_id.in_(ids))
-        .group_by(HandoffChat.operator_id)
-    )
-    last: dict[int | None, datetime | None] = {row[0]: row[1] for row in latest.all()}
-    return [
-        OperatorLoad(
-            operator_id=operator.id,
-            assigned=int(counts.get(operator.id, 0)),
-            max_chats=operator.max_chats,
-            last_assigned_at=_aware(last.get(operator.id)),
-            presence_at=operator.presence_at,
-        )
-        for operator in operators
-    ]
-
-
-async def operator_groups(session: AsyncSession, operator: Operator) -> list[str]:
-    """The group codes the operator serves; supervisors and admins serve every active group."""
-    if operator.role in STAFF_ROLES:
-        return [group.code for group in await active_groups(session)]
-    rows = await session.scalars(
-        select(OperatorMembership.group_code).where(OperatorMembership.operator_id == operator.id)
-    )
-    return list(rows)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """Aggregates may come back from SQLite naive or as text."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-async def change_chat(
-    session: AsyncSession,
-    chat_id: int,
-    now: datetime,
-    *conditions: ColumnElement[bool],
-    **values: Any,
-) -> bool:
-    """The one way a chat row changes: a conditional UPDATE that also bumps version/updated_at.
-
-    True when this caller changed the row; False when the conditions no longer held (someone
-    else won the race), which callers turn into ChatConflict or a quiet retry.
-    """
-    result = await session.execute(
-        update(HandoffChat)
-        .where(HandoffChat.id == chat_id, *conditions)
-        .values(**values, version=HandoffChat.version + 1, updated_at=now)
-    )
-    return int(getattr(result, "rowcount", 0)) == 1

@@ -208,3 +208,23 @@ async def test_a_login_flood_is_refused_instead_of_queueing_password_checks(
     assert "попробуйте снова" in body["error"]
     monkeypatch.setattr(auth, "MAX_WAITING_CHECKS", 16)
     assert (await user.login("op1", PASSWORD))[0] == 200
+
+
+async def test_make_operator_refuses_a_login_the_admin_api_would_refuse(
+    database_url: str, console: Console
+) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "OPERATOR_LOGIN": "главный админ",
+        "OPERATOR_NAME": "Главный Администратор",
+        "OPERATOR_PASSWORD": "очень-секретный-пароль",
+    }
+    code, output = await run_cli(env)
+    assert code == 1
+    assert "login" in output
+    assert "очень-секретный-пароль" not in output
+    async with console.sessions() as session:
+        assert (
+            await session.scalar(select(Operator.id).where(Operator.name.like("Главный%"))) is None
+        )
