@@ -79,7 +79,7 @@ demo-data: migrate ## load demo citizens, appeals, services and an incident into
 	$(APP_PY) -m actions.demo --if-empty
 
 operator: migrate ## create the first console admin (asks, or OPERATOR_LOGIN/NAME/PASSWORD)
-	$(APP_PY) -m handoff.cli
+	$(APP_PY) -m handoff.operators.cli
 
 purge: migrate ## remove personal data older than its retention period (RETENTION_*_DAYS)
 	$(APP_PY) -m bot.retention purge
@@ -89,11 +89,12 @@ run: setup $(SECRETS) migrate demo-data train ## start rasa, the action server a
 	@echo "Operator console: http://localhost:$${APP_PORT:-8080}/console"
 	RASA_MODEL=$(MODEL) .venv/bin/honcho start -f Procfile
 
-lint: .venv/.synced .venv-rasa/.synced ## ruff and mypy (strict; nlu/ with Rasa's environment)
+lint: .venv/.synced .venv-rasa/.synced ## ruff, mypy (strict; nlu/ with Rasa's environment) and the import contracts
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy bot adapters actions handoff identifiers workcalendar l10n tests bench
 	.venv-rasa/bin/mypy --config-file mypy-rasa.toml nlu identifiers rasa_server
+	.venv/bin/lint-imports --no-cache
 
 test: setup browser-deps train ## every test: lint, unit, integration (SQLite and PostgreSQL), Rasa data and stories
 	$(MAKE) --no-print-directory lint

@@ -36,9 +36,9 @@ from adapters.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH
 from bot.app import create_app
 from bot.settings import Settings
 from bot.storage import create_engine, create_session_factory, session_scope
-from handoff.auth import hash_password
 from handoff.config import load_config, seed_groups
 from handoff.models import Operator, OperatorGroup, OperatorMembership, Role
+from handoff.operators.auth import hash_password
 from tests.adapters.fake_telegram import FakeTelegram, citizen_message
 from tests.support import RASA_TOKEN, ROOT, RasaProcess, action_server, free_port
 

@@ -39,9 +39,9 @@ from bot.wakeups import RedisWakeups
 from bot.web.headers import setup_security_headers
 from bot.web.health import setup_health
 from handoff.api import setup_console_api
-from handoff.canned import load_canned, seed_canned
 from handoff.config import load_config, seed_groups
-from handoff.console import setup_console_page
+from handoff.console.page import setup_console_page
+from handoff.desk.canned import load_canned, seed_canned
 from handoff.keys import HANDOFF
 from handoff.service import HandoffService
 
@@ -229,9 +229,11 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     if wakeups is not None:
         wakeups.subscribe("handoff", handoff.changed)
     router.custom_handlers.update(
-        handoff=handoff.on_handoff, csat=handoff.on_csat, leave_queue=handoff.on_leave_queue
+        handoff=handoff.intake.on_handoff,
+        csat=handoff.intake.on_csat,
+        leave_queue=handoff.intake.on_leave_queue,
     )
-    router.held_message_handler = handoff.on_citizen_message
+    router.held_message_handler = handoff.intake.on_citizen_message
     app[SETTINGS] = settings
     app[LIFECYCLE] = Lifecycle()
     app[ENGINE] = engine

@@ -8,7 +8,7 @@ import logging
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions.store.notifications import take_pending
+from actions.store import take_pending
 from bot.inbox import ensure_conversation
 from bot.messages import OutboundMessage
 from bot.outage import OutageLog

@@ -15,8 +15,7 @@ from ruamel.yaml import YAML
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.models import OperatorGroup
-from handoff.queue import GENERAL_TOPIC
+from handoff.models import GENERAL_TOPIC, OperatorGroup
 from workcalendar import WeekHours, load_week_hours
 
 

@@ -38,7 +38,10 @@ class ChatStatus(StrEnum):
     LEFT = "left"  # the citizen left the queue and went back to the bot
 
 
+GENERAL_TOPIC = "general"  # where a request goes whose topic no group lists
 OPEN_STATUSES = (ChatStatus.QUEUED, ChatStatus.DEFERRED, ChatStatus.ASSIGNED)
+TAKEABLE_STATUSES = (ChatStatus.QUEUED, ChatStatus.DEFERRED)  # waiting: an operator may take it
+HOLDING_STATUSES = (ChatStatus.QUEUED, ChatStatus.ASSIGNED)  # the conversation is held from Rasa
 
 
 class OperatorGroup(Base):

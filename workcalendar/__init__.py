@@ -1,7 +1,7 @@
 """Working days and working hours in Moscow time, by the Russian production calendar.
 
 One home for what the contacts answer (`actions/contacts.py`), the appeals' deadlines
-(`actions/store/calendar.py`) and the handoff queue (`handoff/queue.py`) all need: which kind
+(`actions/store/calendar.py`) and the handoff queue (`handoff/queue/rules.py`) all need: which kind
 of day a date is, whether operators work at a moment and when they next start, and the moment
 n working days later. The hours themselves are content (`content/contacts.yml`), read with
 `load_week_hours`.

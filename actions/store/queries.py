@@ -17,6 +17,7 @@ from actions.store.models import (
     IncidentKind,
     LookupAttempt,
     MessengerBinding,
+    Service,
     SupportTicket,
     TicketKind,
 )
@@ -85,6 +86,12 @@ async def last_change(session: AsyncSession, appeal_id: int) -> AppealStatusChan
         .limit(1)
     )
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def service_titles(session: AsyncSession) -> dict[str, str]:
+    """Every service's title by code (what an appeal's `service_code` means to a person)."""
+    rows = await session.execute(select(Service.code, Service.title))
+    return {code: title for code, title in rows}
 
 
 async def citizen_appeals(session: AsyncSession, citizen_id: int) -> Sequence[Appeal]:

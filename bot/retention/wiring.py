@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions.store.privacy import forget_chat, purge_ticket_store
+from actions.store import forget_chat, purge_ticket_store
 from bot.retention.forget import Eraser, Forgetter
 from bot.retention.periods import Cutoffs, RetentionPeriods
 from bot.retention.purge import Purge, PurgeStep

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage import utcnow
-from handoff.audit import record_audit
-from handoff.auth import hash_password_off_loop
-from handoff.console_texts import console_text
-from handoff.models import ConsoleSession, Operator, OperatorGroup, OperatorMembership, Role
-from handoff.openapi import ApiError, Call, NoInput, RouteTable
-from handoff.routes.supervision import check_group
-from handoff.schemas import (
+from handoff.api.routing import ApiError, Call, NoInput, RouteTable
+from handoff.api.schemas import (
     GroupAdminView,
     GroupCreate,
     GroupFields,
     OperatorAdminView,
-    OperatorCreate,
-    OperatorUpdate,
 )
-from handoff.views import group_codes_of
-from workcalendar import WeekHours
+from handoff.audit import record_audit
+from handoff.console.texts import console_text
+from handoff.models import Operator, OperatorGroup, Role
+from handoff.operators import accounts
+from handoff.operators.accounts import OperatorCreate, OperatorUpdate
+from handoff.operators.permissions import group_codes_of
+from handoff.queue.rules import week_hours
 
 routes = RouteTable()
 
@@ -55,18 +53,6 @@ async def list_operators(call: Call[NoInput]) -> list[OperatorAdminView]:
     return [await _operator_view(call.db, operator) for operator in operators]
 
 
-async def _set_groups(session: AsyncSession, operator_id: int, codes: list[str]) -> None:
-    for code in codes:
-        await check_group(session, code)
-    await session.execute(
-        delete(OperatorMembership).where(OperatorMembership.operator_id == operator_id)
-    )
-    session.add_all(
-        OperatorMembership(operator_id=operator_id, group_code=code) for code in sorted(set(codes))
-    )
-    await session.flush()
-
-
 @routes.route(
     "POST",
     "/api/operators",
@@ -79,35 +65,8 @@ async def _set_groups(session: AsyncSession, operator_id: int, codes: list[str])
 )
 async def create_operator(call: Call[OperatorCreate]) -> OperatorAdminView:
     """A new account; the password is stored only as an argon2id hash."""
-    data = call.data
-    if await call.db.scalar(select(Operator.id).where(Operator.login == data.login)) is not None:
-        raise ApiError(409, console_text("login_taken"))
-    operator = Operator(
-        login=data.login,
-        name=data.name,
-        role=data.role,
-        max_chats=data.max_chats,
-        active=data.active,
-        password_hash=await hash_password_off_loop(data.password),
-        presence_at=call.now,
-        created_at=call.now,
-    )
-    call.db.add(operator)
-    await call.db.flush()
-    await _set_groups(call.db, operator.id, data.groups)
-    await record_audit(
-        call.db, call.operator.id, "operator_create", detail={"operator_id": operator.id}
-    )
+    operator = await accounts.create_operator(call.db, call.data, by=call.operator.id, now=call.now)
     return await _operator_view(call.db, operator)
-
-
-async def _last_admin(session: AsyncSession, operator: Operator) -> bool:
-    admins = await session.scalar(
-        select(func.count(Operator.id)).where(
-            Operator.role == Role.ADMIN, Operator.active.is_(True), Operator.id != operator.id
-        )
-    )
-    return operator.role == Role.ADMIN and not admins
 
 
 @routes.route(
@@ -121,39 +80,10 @@ async def _last_admin(session: AsyncSession, operator: Operator) -> bool:
 )
 async def update_operator(call: Call[OperatorUpdate]) -> OperatorAdminView:
     """Edit; never demotes or deactivates the last active admin."""
-    data = call.data
     operator = await call.db.get(Operator, call.path_int("id"))
     if operator is None:
         raise ApiError(404, console_text("not_found"))
-    clash = await call.db.scalar(
-        select(Operator.id).where(Operator.login == data.login, Operator.id != operator.id)
-    )
-    if clash is not None:
-        raise ApiError(409, console_text("login_taken"))
-    if (data.role != Role.ADMIN or not data.active) and await _last_admin(call.db, operator):
-        raise ApiError(409, console_text("last_admin"))
-    operator.login = data.login
-    operator.name = data.name
-    operator.role = data.role
-    operator.max_chats = data.max_chats
-    operator.active = data.active
-    changed = ["profile"]
-    if data.password is not None:
-        operator.password_hash = await hash_password_off_loop(data.password)
-        operator.failed_logins = 0
-        operator.locked_until = None
-        changed.append("password")
-    if data.password is not None or not data.active:
-        await call.db.execute(
-            delete(ConsoleSession).where(ConsoleSession.operator_id == operator.id)
-        )
-    await _set_groups(call.db, operator.id, data.groups)
-    await record_audit(
-        call.db,
-        call.operator.id,
-        "operator_update",
-        detail={"operator_id": operator.id, "changed": changed},
-    )
+    await accounts.update_operator(call.db, operator, call.data, by=call.operator.id)
     return await _operator_view(call.db, operator)
 
 
@@ -162,7 +92,7 @@ def _group_view(group: OperatorGroup) -> GroupAdminView:
         code=group.code,
         title=group.title,
         topics=list(group.topics),
-        hours=WeekHours.model_validate(group.hours or {}),
+        hours=week_hours(group),
         auto_assign=group.auto_assign,
         active=group.active,
     )

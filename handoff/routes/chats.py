@@ -9,14 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.attachments import AttachmentTooLarge, AttachmentUnavailable
 from bot.keys import ATTACHMENTS, SETTINGS
-from handoff.attachments import chat_attachment, file_response
+from handoff.api.routing import ApiError, Call, FileBody, NoInput, RouteTable
+from handoff.api.schemas import CloseInput, ReplyInput, TransferInput
 from handoff.audit import record_audit
-from handoff.console_texts import console_text
-from handoff.keys import HANDOFF
-from handoff.models import HandoffChat, Operator, Role
-from handoff.openapi import ApiError, Call, FileBody, NoInput, RouteTable
-from handoff.schemas import CloseInput, ReplyInput, TransferInput
-from handoff.views import (
+from handoff.console.texts import console_text
+from handoff.desk.attachments import chat_attachment, file_response
+from handoff.desk.views import (
     ChatDetail,
     ChatSummary,
     Line,
@@ -24,9 +22,11 @@ from handoff.views import (
     chat_detail,
     chat_summary,
     line_view,
-    may_open,
     queue_view,
 )
+from handoff.keys import HANDOFF
+from handoff.models import HandoffChat, Operator, Role
+from handoff.operators.permissions import may_open
 
 log = logging.getLogger(__name__)
 routes = RouteTable()
@@ -125,7 +125,7 @@ async def open_attachment(call: Call[NoInput]) -> web.Response:
 )
 async def take_next(call: Call[NoInput]) -> ChatDetail | None:
     """The service picks and takes; the taken chat comes back opened."""
-    chat = await call.request.app[HANDOFF].take_next(call.db, call.operator)
+    chat = await call.request.app[HANDOFF].desk.take_next(call.db, call.operator)
     if chat is None:
         return None
     await record_audit(call.db, call.operator.id, "open", chat_id=chat.id)
@@ -143,7 +143,7 @@ async def take_next(call: Call[NoInput]) -> ChatDetail | None:
 )
 async def take(call: Call[NoInput]) -> ChatDetail:
     """Exactly one of two concurrent takers wins (a conditional UPDATE in the service)."""
-    chat = await call.request.app[HANDOFF].take(call.db, call.operator, call.path_int("id"))
+    chat = await call.request.app[HANDOFF].desk.take(call.db, call.operator, call.path_int("id"))
     await record_audit(call.db, call.operator.id, "open", chat_id=chat.id)
     return await chat_detail(call.db, chat, call.now)
 
@@ -159,7 +159,7 @@ async def take(call: Call[NoInput]) -> ChatDetail:
 )
 async def reply(call: Call[ReplyInput]) -> Line:
     """The reply goes to the transcript and the citizen's channel (through the outbox)."""
-    entry = await call.request.app[HANDOFF].reply(
+    entry = await call.request.app[HANDOFF].desk.reply(
         call.db, call.operator, call.path_int("id"), call.data.text
     )
     return line_view(entry)
@@ -177,7 +177,7 @@ async def reply(call: Call[ReplyInput]) -> Line:
 async def transfer(call: Call[TransferInput]) -> ChatSummary:
     """The note stays in the transcript (system line) and the audit log."""
     chat_id = call.path_int("id")
-    await call.request.app[HANDOFF].transfer(
+    await call.request.app[HANDOFF].desk.transfer(
         call.db,
         call.operator,
         chat_id,
@@ -202,7 +202,7 @@ async def transfer(call: Call[TransferInput]) -> ChatSummary:
 )
 async def close(call: Call[CloseInput]) -> ChatSummary:
     """Close through the service."""
-    chat = await call.request.app[HANDOFF].close(
+    chat = await call.request.app[HANDOFF].desk.close(
         call.db, call.operator, call.path_int("id"), call.data.resolution
     )
     return await chat_summary(call.db, chat, call.now)

@@ -22,12 +22,13 @@ from bot.models import TranscriptEntry
 from bot.storage import session_scope, utcnow
 from bot.transcript import history
 from bot.wakeups import Pulse
-from handoff.auth import COOKIE, current_session
-from handoff.console_texts import console_text
+from handoff.api.routing import RouteTable, SocketCall, error_response
+from handoff.console.texts import console_text
+from handoff.desk.views import chat_summary, line_view, queue_view
 from handoff.keys import HANDOFF
 from handoff.models import HandoffChat, Role
-from handoff.openapi import RouteTable, SocketCall, error_response
-from handoff.views import chat_summary, line_view, may_open, queue_view
+from handoff.operators.auth import COOKIE, current_session
+from handoff.operators.permissions import may_open
 
 routes = RouteTable()
 

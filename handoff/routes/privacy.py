@@ -8,9 +8,9 @@ from pydantic import BaseModel
 
 from bot.keys import SETTINGS
 from bot.retention.forget import conversation_ref, request_erasure
+from handoff.api.routing import Call, NoInput, RouteTable
 from handoff.audit import record_audit
 from handoff.models import Role
-from handoff.openapi import Call, NoInput, RouteTable
 from handoff.routes.chats import openable_chat
 
 routes = RouteTable()

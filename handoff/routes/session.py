@@ -5,7 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.keys import SETTINGS
-from handoff.auth import (
+from handoff.api.routing import Call, NoInput, RouteTable, error_response
+from handoff.api.schemas import LoginInput, PresenceInput
+from handoff.console.texts import console_text
+from handoff.keys import HANDOFF
+from handoff.models import Presence, Role
+from handoff.operators.auth import (
     LoginResult,
     TooManyChecks,
     clear_session_cookie,
@@ -13,12 +18,7 @@ from handoff.auth import (
     logout,
     set_session_cookie,
 )
-from handoff.console_texts import console_text
-from handoff.keys import HANDOFF
-from handoff.models import Presence, Role
-from handoff.openapi import Call, NoInput, RouteTable, error_response
-from handoff.schemas import LoginInput, PresenceInput
-from handoff.views import Me, SessionView, me_view
+from handoff.operators.views import Me, SessionView, me_view
 
 routes = RouteTable()
 
@@ -67,7 +67,7 @@ async def log_out(call: Call[NoInput]) -> web.StreamResponse:
     """End the session and stop taking chats."""
     operator = call.operator
     if operator.presence != Presence.OFFLINE:
-        await call.request.app[HANDOFF].set_presence(call.db, operator, Presence.OFFLINE)
+        await call.request.app[HANDOFF].desk.set_presence(call.db, operator, Presence.OFFLINE)
     if call.console_session is not None:
         await logout(call.db, call.console_session)
     response = web.Response(status=204)
@@ -102,5 +102,5 @@ async def who_am_i(call: Call[NoInput]) -> SessionView:
 )
 async def set_presence(call: Call[PresenceInput]) -> Me:
     """Change presence through the service (it wakes auto-assignment)."""
-    await call.request.app[HANDOFF].set_presence(call.db, call.operator, call.data.presence)
+    await call.request.app[HANDOFF].desk.set_presence(call.db, call.operator, call.data.presence)
     return await me_view(call.db, call.operator)

@@ -5,12 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handoff.audit import recent_audit, record_audit
-from handoff.console_texts import console_text
-from handoff.keys import HANDOFF
-from handoff.models import CannedResponse, Operator, OperatorGroup, Role
-from handoff.openapi import ApiError, Call, NoInput, RouteTable
-from handoff.schemas import (
+from handoff.api.routing import ApiError, Call, NoInput, RouteTable
+from handoff.api.schemas import (
     RESOLUTION_CODES,
     AuditQuery,
     AuditView,
@@ -21,16 +17,16 @@ from handoff.schemas import (
     OperatorPresence,
     ResolutionView,
 )
-from handoff.stats import SupervisorView, supervisor_view
-from handoff.views import OperatorRef, group_codes_of, sees_all_groups
+from handoff.audit import recent_audit, record_audit
+from handoff.console.texts import console_text
+from handoff.keys import HANDOFF
+from handoff.models import CannedResponse, Operator, OperatorGroup, Role
+from handoff.operators.accounts import check_group
+from handoff.operators.permissions import group_codes_of, is_staff
+from handoff.operators.views import OperatorRef
+from handoff.supervision.stats import SupervisorView, supervisor_view
 
 routes = RouteTable()
-
-
-async def check_group(session: AsyncSession, code: str | None) -> None:
-    """400 unless the group exists (None means every group and is always fine)."""
-    if code is not None and await session.get(OperatorGroup, code) is None:
-        raise ApiError(400, console_text("unknown_group"))
 
 
 @routes.route(
@@ -77,7 +73,7 @@ def _canned_view(row: CannedResponse) -> CannedView:
 async def list_canned(call: Call[NoInput]) -> list[CannedView]:
     """Supervisors see every group's answers."""
     query = select(CannedResponse).order_by(CannedResponse.title, CannedResponse.id)
-    if not sees_all_groups(call.operator):
+    if not is_staff(call.operator):
         codes = await group_codes_of(call.db, call.operator.id)
         query = query.where(
             CannedResponse.group_code.is_(None) | CannedResponse.group_code.in_(codes)

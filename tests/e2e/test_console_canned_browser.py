@@ -21,8 +21,8 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.settings import Settings
 from bot.storage import create_engine, create_session_factory, session_scope
-from handoff.auth import hash_password
 from handoff.models import CannedResponse, Operator, Role
+from handoff.operators.auth import hash_password
 from tests.e2e.browser import LAPTOP, chromium_page
 from tests.support import ROOT, unique_name
 

@@ -81,16 +81,18 @@ async def test_citizen_reaches_an_operator_and_rates_the_conversation(
             )
         assert handoff is not None
         async with session_scope(sessions) as session:
-            await service.take(session, operator, handoff.id)
+            await service.desk.take(session, operator, handoff.id)
         await read_until(socket, lambda f: is_bot(f) and "Оператор подключился" in f["text"])
 
         async with session_scope(sessions) as session:
-            await service.reply(session, operator, handoff.id, "Здравствуйте! Меня зовут Ольга.")
+            await service.desk.reply(
+                session, operator, handoff.id, "Здравствуйте! Меня зовут Ольга."
+            )
         reply = await read_until(socket, is_bot)
         assert reply["text"] == "Здравствуйте! Меня зовут Ольга."
 
         async with session_scope(sessions) as session:
-            await service.close(session, operator, handoff.id, "solved")
+            await service.desk.close(session, operator, handoff.id, "solved")
         question = await read_until(socket, lambda f: is_bot(f) and bool(f["buttons"]))
         assert '/rate{"rating": 4}' in [b["payload"] for b in question["buttons"]]
 

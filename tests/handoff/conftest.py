@@ -157,9 +157,11 @@ async def parts(
         )
         service = HandoffService(sessions, inbox, outbox, rasa, config, clock=clock)
         router.custom_handlers.update(
-            handoff=service.on_handoff, csat=service.on_csat, leave_queue=service.on_leave_queue
+            handoff=service.intake.on_handoff,
+            csat=service.intake.on_csat,
+            leave_queue=service.intake.on_leave_queue,
         )
-        router.held_message_handler = service.on_citizen_message
+        router.held_message_handler = service.intake.on_citizen_message
         async with session_scope(sessions) as session:
             await seed_groups(session, config)
         yield Parts(sessions, inbox, outbox, router, service, fake, clock, rasa)
@@ -214,7 +216,7 @@ async def request_operator(parts: Parts, chat: str, topic: str = "access", n: in
     await parts.inbox.accept(citizen_message(chat, 1000 + n, "позовите оператора"))
     conversation = f"telegram:{chat}"
     async with session_scope(parts.sessions) as session:
-        await parts.service.on_handoff(
+        await parts.service.intake.on_handoff(
             session, conversation, {"topic": topic, "reason": "requested", "summary": "вход"}
         )
     await parts.service.settle()

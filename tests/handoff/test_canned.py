@@ -14,8 +14,8 @@ from bot.app import create_app
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage import session_scope
 from handoff.audit import record_audit
-from handoff.canned import CannedFile, CannedSeed, load_canned, seed_canned
 from handoff.config import load_config, seed_groups
+from handoff.desk.canned import CannedFile, CannedSeed, load_canned, seed_canned
 from handoff.models import CannedResponse
 
 SHIPPED = PROJECT_ROOT / "content" / "canned.yml"

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from handoff.console import STATIC, asset_names, asset_version, setup_console_page
+from handoff.console.page import STATIC, asset_names, asset_version, setup_console_page
 
 
 class _PageScan(HTMLParser):

@@ -50,10 +50,10 @@ async def test_close_resumes_rasa_before_the_rating_turn_and_the_rating_is_store
     operator = await add_operator(parts.sessions, "a", ["access"])
     chat = await _ask_for_operator(parts)
     async with session_scope(parts.sessions) as session:
-        await parts.service.take(session, operator, chat.id)
-        await parts.service.reply(session, operator, chat.id, "Проверьте раскладку.")
+        await parts.service.desk.take(session, operator, chat.id)
+        await parts.service.desk.reply(session, operator, chat.id, "Проверьте раскладку.")
     async with session_scope(parts.sessions) as session:
-        await parts.service.close(session, operator, chat.id, "solved")
+        await parts.service.desk.close(session, operator, chat.id, "solved")
     await parts.router.drain()
     sender_log = [(kind, body) for kind, who, body in parts.rasa.log if who == CONVERSATION]
     assert sender_log[-2:] == [("events", [{"event": "resume"}]), ("turn", "/handoff_closed")]

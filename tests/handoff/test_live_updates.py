@@ -46,7 +46,7 @@ async def test_take_on_one_instance_sets_changed_on_the_other(parts: Parts) -> N
         operator = await add_operator(parts.sessions, "a", ["access"])
         await request_operator(parts, "1")
         async with session_scope(parts.sessions) as session:
-            chat = await service.take_next(session, operator)
+            chat = await service.desk.take_next(session, operator)
         assert chat is not None
         await asyncio.wait_for(other_instance_changed.wait(), 5)
     finally:

@@ -11,14 +11,13 @@ import pytest
 from pydantic import ValidationError
 
 from bot.settings import PROJECT_ROOT
+from handoff.assignment.rules import Candidate, least_loaded
 from handoff.config import HandoffConfig, load_config
-from handoff.queue import (
+from handoff.queue.rules import (
     Notified,
-    OperatorLoad,
     expected_wait_s,
     group_for_topic,
     is_open,
-    least_loaded,
     next_opening,
     position,
     should_notify,
@@ -189,9 +188,9 @@ def test_citizen_is_told_again_only_on_real_progress_and_not_too_often() -> None
 
 def test_least_loaded_operator_below_max_chats_idle_longest_first() -> None:
     t = datetime(2026, 11, 25, 9, tzinfo=UTC)
-    busy = OperatorLoad(1, assigned=2, max_chats=2, last_assigned_at=t, presence_at=t)
-    one = OperatorLoad(2, assigned=1, max_chats=3, last_assigned_at=t, presence_at=t)
-    fresh = OperatorLoad(
+    busy = Candidate(1, assigned=2, max_chats=2, last_assigned_at=t, presence_at=t)
+    one = Candidate(2, assigned=1, max_chats=3, last_assigned_at=t, presence_at=t)
+    fresh = Candidate(
         3,
         assigned=1,
         max_chats=3,

@@ -37,7 +37,7 @@ async def _state(sessions: async_sessionmaker[AsyncSession], conversation: str) 
 
 async def _take(parts: Parts, operator: Operator, chat_id: int) -> HandoffChat:
     async with session_scope(parts.sessions) as session:
-        return await parts.service.take(session, operator, chat_id)
+        return await parts.service.desk.take(session, operator, chat_id)
 
 
 async def test_request_queues_with_place_wait_and_a_leave_button(parts: Parts) -> None:
@@ -137,7 +137,7 @@ async def test_operator_coming_online_gets_the_oldest_waiting_chat(parts: Parts)
     await parts.service.tick()
     assert {c.status for c in await _chats(parts.sessions)} == {ChatStatus.QUEUED}
     async with session_scope(parts.sessions) as session:
-        await parts.service.set_presence(session, operator, Presence.ONLINE)
+        await parts.service.desk.set_presence(session, operator, Presence.ONLINE)
     await parts.service.tick()
     first, second = await _chats(parts.sessions)
     assert (first.operator_id, second.operator_id) == (operator.id, operator.id)
@@ -172,8 +172,8 @@ async def test_take_next_and_group_permissions(parts: Parts) -> None:
     with pytest.raises(NotAllowed):
         await _take(parts, outsider, chat.id)
     async with session_scope(parts.sessions) as session:
-        assert await parts.service.take_next(session, outsider) is None
-        taken = await parts.service.take_next(session, member)
+        assert await parts.service.desk.take_next(session, outsider) is None
+        taken = await parts.service.desk.take_next(session, member)
     assert taken is not None
     assert taken.id == chat.id
     assert taken.operator_id == member.id
@@ -187,9 +187,9 @@ async def test_operator_reply_goes_to_the_outbox_as_the_operator(parts: Parts) -
     await _take(parts, operator, chat.id)
     with pytest.raises(NotAllowed):
         async with session_scope(parts.sessions) as session:
-            await parts.service.reply(session, stranger, chat.id, "чужой ответ")
+            await parts.service.desk.reply(session, stranger, chat.id, "чужой ответ")
     async with session_scope(parts.sessions) as session:
-        entry = await parts.service.reply(session, operator, chat.id, "Здравствуйте, помогу.")
+        entry = await parts.service.desk.reply(session, operator, chat.id, "Здравствуйте, помогу.")
     assert entry.author == "operator"
     last = (await sent(parts.sessions, conversation))[-1]
     assert last.message["text"] == "Здравствуйте, помогу."
@@ -206,7 +206,7 @@ async def test_transfer_to_group_requeues_keeping_the_original_queued_at(parts: 
     await _take(parts, operator, chat.id)
     parts.clock.advance(300)
     async with session_scope(parts.sessions) as session:
-        moved = await parts.service.transfer(
+        moved = await parts.service.desk.transfer(
             session, operator, chat.id, group_code="technical", note="ошибка 502"
         )
     assert (moved.status, moved.group_code, moved.operator_id) == ("queued", "technical", None)
@@ -226,11 +226,11 @@ async def test_close_queues_handoff_closed_once_and_gives_the_chat_back(parts: P
     [chat] = await _chats(parts.sessions)
     await _take(parts, operator, chat.id)
     async with session_scope(parts.sessions) as session:
-        closed = await parts.service.close(session, operator, chat.id, "solved")
+        closed = await parts.service.desk.close(session, operator, chat.id, "solved")
     assert (closed.status, closed.resolution) == (ChatStatus.CLOSED, "solved")
     with pytest.raises(ChatConflict):
         async with session_scope(parts.sessions) as session:
-            await parts.service.close(session, operator, chat.id, "solved")
+            await parts.service.desk.close(session, operator, chat.id, "solved")
     assert await _state(parts.sessions, conversation) == ConversationState.BOT
     async with parts.sessions() as session:
         items = list(
@@ -250,18 +250,20 @@ async def test_rating_is_stored_once_against_the_latest_closed_chat(parts: Parts
     operator = await add_operator(parts.sessions, "a", ["access"], role=Role.SUPERVISOR)
     conversation = await request_operator(parts, "1")
     async with session_scope(parts.sessions) as session:
-        await parts.service.on_csat(session, conversation, {"rating": 5})  # nothing closed yet
+        await parts.service.intake.on_csat(
+            session, conversation, {"rating": 5}
+        )  # nothing closed yet
     for n in (1, 2):
         chat = (await _chats(parts.sessions))[-1]
         await _take(parts, operator, chat.id)
         async with session_scope(parts.sessions) as session:
-            await parts.service.close(session, operator, chat.id, "solved")
+            await parts.service.desk.close(session, operator, chat.id, "solved")
         parts.clock.advance(60)
         if n == 1:
             await request_operator(parts, "1", n=1)
     for rating in (4, 2):
         async with session_scope(parts.sessions) as session:
-            await parts.service.on_csat(session, conversation, {"rating": rating})
+            await parts.service.intake.on_csat(session, conversation, {"rating": rating})
     async with parts.sessions() as session:
         ratings = list(await session.execute(select(Rating.chat_id, Rating.rating)))
     latest = (await _chats(parts.sessions))[-1]
@@ -272,7 +274,7 @@ async def test_leaving_the_queue_is_idempotent_and_gives_the_chat_back(parts: Pa
     conversation = await request_operator(parts, "1")
     for _ in range(2):
         async with session_scope(parts.sessions) as session:
-            await parts.service.on_leave_queue(session, conversation, {})
+            await parts.service.intake.on_leave_queue(session, conversation, {})
     [chat] = await _chats(parts.sessions)
     assert chat.status == ChatStatus.LEFT
     assert await _state(parts.sessions, conversation) == ConversationState.BOT
@@ -316,7 +318,7 @@ async def test_two_instances_taking_one_chat_exactly_one_wins(
             service: HandoffService, sessions: async_sessionmaker[AsyncSession], op: Operator
         ) -> HandoffChat:
             async with session_scope(sessions) as session:
-                return await service.take(session, op, chat.id)
+                return await service.desk.take(session, op, chat.id)
 
         outcomes = await asyncio.gather(
             take_on(parts.service, parts.sessions, one),
@@ -351,7 +353,7 @@ async def test_announce_runs_after_commit_and_never_for_a_rolled_back_change(
 
     async def take_then_fail() -> None:
         async with session_scope(parts.sessions) as session:
-            await service.take(session, operator, chat.id)
+            await service.desk.take(session, operator, chat.id)
             raise RuntimeError("the API failed after the take")
 
     with pytest.raises(RuntimeError):
@@ -360,7 +362,7 @@ async def test_announce_runs_after_commit_and_never_for_a_rolled_back_change(
     assert announced == []
     assert (await _chats(parts.sessions))[0].status == ChatStatus.QUEUED
     async with session_scope(parts.sessions) as session:
-        await service.take(session, operator, chat.id)
+        await service.desk.take(session, operator, chat.id)
         assert announced == []  # not before the commit
     await service.settle()
     assert announced == ["handoff"]
@@ -372,7 +374,7 @@ async def test_operator_going_offline_puts_held_chats_back_in_line(parts: Parts)
     [chat] = await _chats(parts.sessions)
     await _take(parts, leaving, chat.id)
     async with session_scope(parts.sessions) as session:
-        await parts.service.set_presence(session, leaving, Presence.OFFLINE)
+        await parts.service.desk.set_presence(session, leaving, Presence.OFFLINE)
     [stored] = await _chats(parts.sessions)
     assert (stored.status, stored.operator_id) == (ChatStatus.QUEUED, None)
     assert stored.queued_at == chat.queued_at
@@ -387,7 +389,7 @@ async def test_wait_estimate_follows_recent_handling_time(parts: Parts) -> None:
     await _take(parts, operator, chat.id)
     parts.clock.advance(100)  # handled in 100 s
     async with session_scope(parts.sessions) as session:
-        await parts.service.close(session, operator, chat.id, "solved")
+        await parts.service.desk.close(session, operator, chat.id, "solved")
     conversation = await request_operator(parts, "2")
     assert "около 2 мин" in (await sent(parts.sessions, conversation))[0].message["text"]
 
@@ -397,8 +399,8 @@ async def test_an_operator_whose_console_vanished_gets_no_new_chats(parts: Parts
     gone = await add_operator(parts.sessions, "gone", ["access"])
     here = await add_operator(parts.sessions, "here", ["access"])
     async with session_scope(parts.sessions) as session:
-        await parts.service.set_presence(session, gone, Presence.ONLINE)
-        await parts.service.set_presence(session, here, Presence.ONLINE)
+        await parts.service.desk.set_presence(session, gone, Presence.ONLINE)
+        await parts.service.desk.set_presence(session, here, Presence.ONLINE)
     parts.clock.advance(90)
     async with session_scope(parts.sessions) as session:  # only `here` still has a console open
         row = await session.get(Operator, here.id)

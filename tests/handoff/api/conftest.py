@@ -20,10 +20,10 @@ from bot.models import Conversation, TranscriptEntry
 from bot.settings import Settings
 from bot.storage import session_scope, utcnow
 from handoff.api import setup_console_api
-from handoff.auth import CSRF_HEADER, hash_password
 from handoff.config import GroupConfig, HandoffConfig, seed_groups
 from handoff.keys import HANDOFF
 from handoff.models import ChatStatus, HandoffChat, Operator, OperatorMembership, Role
+from handoff.operators.auth import CSRF_HEADER, hash_password
 from handoff.service import HandoffService
 from workcalendar import DayHours, WeekHours
 

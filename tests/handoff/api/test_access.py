@@ -10,9 +10,9 @@ import re
 from openapi_spec_validator import validate
 
 from handoff.api import console_api
-from handoff.auth import role_at_least
+from handoff.api.routing import PATH_PARAM_TYPES, Route
 from handoff.models import Role
-from handoff.openapi import PATH_PARAM_TYPES, Route
+from handoff.operators.permissions import role_at_least
 from tests.handoff.api.conftest import Console
 
 ROUTES = console_api().routes

@@ -12,9 +12,9 @@ from sqlalchemy import select, update
 
 from bot.settings import PROJECT_ROOT
 from bot.storage import session_scope, utcnow
-from handoff import auth
-from handoff.auth import LOCKOUT, MAX_FAILED_LOGINS, token_hash
 from handoff.models import AuditEntry, ConsoleSession, Operator, OperatorMembership
+from handoff.operators import auth
+from handoff.operators.auth import LOCKOUT, MAX_FAILED_LOGINS, token_hash
 from tests.handoff.api.conftest import PASSWORD, Console
 
 
@@ -153,11 +153,11 @@ async def test_password_is_stored_as_an_argon2id_hash(console: Console) -> None:
 
 
 async def run_cli(env: dict[str, str]) -> tuple[int, str]:
-    """`python -m handoff.cli` (what `make operator` runs); exit code and output."""
+    """`python -m handoff.operators.cli` (what `make operator` runs); exit code and output."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "handoff.cli",
+        "handoff.operators.cli",
         cwd=PROJECT_ROOT,
         env=env,
         stdin=asyncio.subprocess.DEVNULL,
@@ -208,3 +208,23 @@ async def test_a_login_flood_is_refused_instead_of_queueing_password_checks(
     assert "попробуйте снова" in body["error"]
     monkeypatch.setattr(auth, "MAX_WAITING_CHECKS", 16)
     assert (await user.login("op1", PASSWORD))[0] == 200
+
+
+async def test_make_operator_refuses_a_login_the_admin_api_would_refuse(
+    database_url: str, console: Console
+) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "OPERATOR_LOGIN": "главный админ",
+        "OPERATOR_NAME": "Главный Администратор",
+        "OPERATOR_PASSWORD": "очень-секретный-пароль",
+    }
+    code, output = await run_cli(env)
+    assert code == 1
+    assert "login" in output
+    assert "очень-секретный-пароль" not in output
+    async with console.sessions() as session:
+        assert (
+            await session.scalar(select(Operator.id).where(Operator.name.like("Главный%"))) is None
+        )

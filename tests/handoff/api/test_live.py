@@ -45,7 +45,7 @@ async def request_operator(
     )
     conversation = f"webchat:{chat}"
     async with session_scope(sessions) as session:
-        await instance.service.on_handoff(session, conversation, {"topic": "access"})
+        await instance.service.intake.on_handoff(session, conversation, {"topic": "access"})
     return conversation
 
 

@@ -12,9 +12,9 @@ from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 import workcalendar
+from handoff.models import GENERAL_TOPIC
 from workcalendar import WeekHours
 
-GENERAL_TOPIC = "general"
 NOTIFY_POSITION_STEP = 2
 NOTIFY_WAIT_STEP_S = 60
 NOTIFY_MIN_INTERVAL_S = 30
@@ -118,27 +118,3 @@ def should_notify(last: Notified, place: int, wait_s: int, now: datetime) -> boo
     return (
         last.position - place >= NOTIFY_POSITION_STEP or last.wait_s - wait_s >= NOTIFY_WAIT_STEP_S
     )
-
-
-@dataclass(frozen=True)
-class OperatorLoad:
-    """An online operator of a group as auto-assignment sees them."""
-
-    operator_id: int
-    assigned: int
-    max_chats: int
-    last_assigned_at: datetime | None
-    presence_at: datetime
-
-
-def least_loaded(candidates: Iterable[OperatorLoad]) -> OperatorLoad | None:
-    """Fewest assigned chats below `max_chats`; ties go to the one idle longest."""
-    free = [c for c in candidates if c.assigned < c.max_chats]
-    if not free:
-        return None
-
-    def idle_since(candidate: OperatorLoad) -> datetime:
-        last = candidate.last_assigned_at
-        return max(last, candidate.presence_at) if last is not None else candidate.presence_at
-
-    return min(free, key=lambda c: (c.assigned, idle_since(c), c.operator_id))

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from bot.messages import Button, OutboundMessage
 from bot.texts import text
-from handoff.queue import wait_minutes
+from handoff.queue.rules import wait_minutes
 from workcalendar import DAY_KINDS, MOSCOW, WeekHours
 
 LEAVE_QUEUE_PAYLOAD = "/leave_queue"

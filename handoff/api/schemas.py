@@ -7,14 +7,13 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from handoff.auth import MIN_PASSWORD_CHARS
-from handoff.models import Presence, Role
-from handoff.views import OperatorRef
+from handoff.models import Presence
+from handoff.operators.accounts import OperatorFields
+from handoff.operators.views import OperatorRef
 from workcalendar import WeekHours
 
 Resolution = Literal["resolved", "ticket", "redirected", "callback", "no_answer", "spam"]
 RESOLUTION_CODES: tuple[str, ...] = get_args(Resolution)  # titles: console_ru.toml
-LOGIN_PATTERN = r"^[A-Za-z0-9._@-]{2,80}$"
 GROUP_CODE_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 
 
@@ -125,29 +124,6 @@ class AuditView(BaseModel):
     chat_id: int | None
     detail: dict[str, Any] | None
     created_at: datetime
-
-
-class OperatorFields(BaseModel):
-    """What an admin sets for an operator (the password separately)."""
-
-    login: str = Field(pattern=LOGIN_PATTERN)
-    name: str = Field(min_length=1, max_length=200)
-    role: Role = Role.OPERATOR
-    max_chats: int = Field(default=3, ge=1, le=20)
-    groups: list[str] = Field(default_factory=list)
-    active: bool = True
-
-
-class OperatorCreate(OperatorFields):
-    """A new operator: the password is required."""
-
-    password: str = Field(min_length=MIN_PASSWORD_CHARS, max_length=200)
-
-
-class OperatorUpdate(OperatorFields):
-    """Changes to an operator: a password only when it is to be reset."""
-
-    password: str | None = Field(default=None, min_length=MIN_PASSWORD_CHARS, max_length=200)
 
 
 class OperatorAdminView(OperatorFields):

@@ -1,4 +1,4 @@
-"""Console authentication: argon2id passwords, cookie sessions, CSRF tokens, lockout, roles.
+"""Console authentication: argon2id passwords, cookie sessions, CSRF tokens, lockout.
 
 The cookie holds a random token; the database keeps only its sha256, so a leaked table cannot be
 replayed. Every mutating request must also carry the session's CSRF token in `X-CSRF-Token`.
@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from handoff.audit import record_audit
-from handoff.models import ConsoleSession, Operator, Role
+from handoff.models import ConsoleSession, Operator
 
 COOKIE = "gp_console"
 CSRF_HEADER = "X-CSRF-Token"
@@ -34,8 +34,6 @@ SEEN_RESOLUTION = timedelta(seconds=15)  # how often a live console refreshes `l
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_CHARS = 10
-
-ROLE_RANK = {Role.OPERATOR: 0, Role.SUPERVISOR: 1, Role.ADMIN: 2}
 
 MAX_PARALLEL_CHECKS = 2
 MAX_WAITING_CHECKS = 16
@@ -100,14 +98,6 @@ async def verify_password_off_loop(password_hash: str, password: str) -> bool:
             return await asyncio.to_thread(verify_password, password_hash, password)
     finally:
         _waiting -= 1
-
-
-def role_at_least(role: str, minimum: Role) -> bool:
-    """Whether a user with `role` may use something meant for `minimum` and above."""
-    try:
-        return ROLE_RANK[Role(role)] >= ROLE_RANK[minimum]
-    except ValueError:
-        return False
 
 
 def token_hash(token: str) -> str:

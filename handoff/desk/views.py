@@ -1,4 +1,4 @@
-"""Read models of the console API: what an operator sees of the queue, a chat and a citizen.
+"""Read models of the console API: what an operator sees of the queue and of a chat.
 
 Every function takes an open session and reads; nothing here changes state. The JSON shapes are
 the API's contract with the console page (timestamps are ISO 8601, UTC).
@@ -14,49 +14,22 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions.store.models import Service
-from actions.store.queries import bound_citizen, citizen_appeals
 from bot.models import TranscriptEntry
 from bot.transcript import latest
-from handoff.auth import role_at_least
+from handoff.desk.citizen import CitizenProfile, citizen_profile
 from handoff.models import (
     ChatStatus,
     HandoffChat,
     Operator,
     OperatorGroup,
     OperatorMembership,
-    Role,
 )
-from handoff.queue import is_open, position
+from handoff.operators.permissions import is_staff
+from handoff.operators.views import OperatorRef
+from handoff.queue.rules import is_open, position
 
 TRANSCRIPT_LIMIT = 1000
 WAITING = (ChatStatus.QUEUED, ChatStatus.DEFERRED)
-
-
-class OperatorRef(BaseModel):
-    """An operator as other people see them."""
-
-    id: int
-    name: str
-
-
-class Me(BaseModel):
-    """The logged-in operator."""
-
-    id: int
-    login: str
-    name: str
-    role: str
-    presence: str
-    max_chats: int
-    groups: list[str]
-
-
-class SessionView(BaseModel):
-    """Who is logged in and the CSRF token every mutating request must echo."""
-
-    operator: Me
-    csrf_token: str
 
 
 class GroupQueue(BaseModel):
@@ -102,25 +75,6 @@ class Line(BaseModel):
     created_at: datetime
 
 
-class AppealView(BaseModel):
-    """One of the citizen's appeals."""
-
-    number: str
-    service: str
-    status: str
-    submitted_at: datetime
-    deadline: datetime
-    overdue: bool
-
-
-class CitizenProfile(BaseModel):
-    """The citizen the chat is bound to (identified by a verified phone share)."""
-
-    name: str
-    phone_masked: str
-    appeals: list[AppealView]
-
-
 class ChatDetail(ChatSummary):
     """An opened chat: the whole transcript and the citizen's profile when the chat is bound."""
 
@@ -135,52 +89,9 @@ class QueueView(BaseModel):
     chats: list[ChatSummary]
 
 
-def mask_phone(phone: str) -> str:
-    """`+7 999 ***-**-01`: enough to confirm with the citizen, not enough to copy."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if len(digits) < 6:
-        return "***"
-    return f"+{digits[0]} {digits[1:4]} ***-**-{digits[-2:]}"
-
-
 def line_view(entry: TranscriptEntry) -> Line:
     """A transcript row as the console shows it."""
     return Line.model_validate(entry)
-
-
-async def group_codes_of(session: AsyncSession, operator_id: int) -> list[str]:
-    """The groups an operator serves, sorted."""
-    rows = await session.scalars(
-        select(OperatorMembership.group_code)
-        .where(OperatorMembership.operator_id == operator_id)
-        .order_by(OperatorMembership.group_code)
-    )
-    return list(rows)
-
-
-async def me_view(session: AsyncSession, operator: Operator) -> Me:
-    """The operator with their groups."""
-    return Me(
-        id=operator.id,
-        login=operator.login,
-        name=operator.name,
-        role=operator.role,
-        presence=operator.presence,
-        max_chats=operator.max_chats,
-        groups=await group_codes_of(session, operator.id),
-    )
-
-
-def sees_all_groups(operator: Operator) -> bool:
-    """Supervisors and admins see every group's queue and may open any chat."""
-    return role_at_least(operator.role, Role.SUPERVISOR)
-
-
-async def may_open(session: AsyncSession, operator: Operator, chat: HandoffChat) -> bool:
-    """Operators open chats of their groups or their own; supervisors and admins any."""
-    if sees_all_groups(operator) or chat.operator_id == operator.id:
-        return True
-    return chat.group_code in await group_codes_of(session, operator.id)
 
 
 async def chat_summaries(
@@ -267,32 +178,6 @@ async def chat_summary(session: AsyncSession, chat: HandoffChat, now: datetime) 
     return (await chat_summaries(session, [chat], now))[0]
 
 
-async def citizen_profile(session: AsyncSession, conversation_id: str) -> CitizenProfile | None:
-    """The bound citizen's name, masked phone and appeals; None for an anonymous chat."""
-    citizen = await bound_citizen(session, conversation_id)
-    if citizen is None:
-        return None
-    titles = {
-        code: title for code, title in await session.execute(select(Service.code, Service.title))
-    }
-    appeals = await citizen_appeals(session, citizen.id)
-    return CitizenProfile(
-        name=citizen.full_name,
-        phone_masked=mask_phone(citizen.phone),
-        appeals=[
-            AppealView(
-                number=appeal.number,
-                service=titles.get(appeal.service_code, appeal.service_code),
-                status=appeal.status,
-                submitted_at=appeal.submitted_at,
-                deadline=appeal.deadline_at,
-                overdue=appeal.is_overdue,
-            )
-            for appeal in appeals
-        ],
-    )
-
-
 async def chat_detail(session: AsyncSession, chat: HandoffChat, now: datetime) -> ChatDetail:
     """The chat with its whole transcript and the citizen's profile."""
     summary = await chat_summary(session, chat, now)
@@ -307,7 +192,7 @@ async def chat_detail(session: AsyncSession, chat: HandoffChat, now: datetime) -
 async def queue_view(session: AsyncSession, operator: Operator, now: datetime) -> QueueView:
     """Waiting chats of the operator's groups (all for supervisors), oldest first, then theirs."""
     query = select(OperatorGroup).where(OperatorGroup.active.is_(True))
-    if not sees_all_groups(operator):
+    if not is_staff(operator):
         query = query.join(
             OperatorMembership, OperatorMembership.group_code == OperatorGroup.code
         ).where(OperatorMembership.operator_id == operator.id)

@@ -1,16 +1,17 @@
 """The operator console's JSON API under `/api/` (described at `/api/openapi.json`).
 
-Routes live in `handoff/routes/` by area; each is declared once (`handoff/openapi.py`), which
-enforces the session, the role and the CSRF token before any handler runs.
+Routes live in `handoff/routes/` by area; each is declared once (`handoff/api/routing.py`) and
+the pipeline (`handoff/api/pipeline.py`) enforces the session, the role and the CSRF token.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from handoff.console_texts import console_text
+from handoff.api.pipeline import ApiRoutes
+from handoff.console.texts import console_text
 from handoff.errors import ChatConflict, ChatNotFound, NotAllowed
-from handoff.openapi import ApiRoutes
+from handoff.operators.accounts import LastAdmin, LoginTaken, UnknownGroup
 from handoff.routes import admin, chats, live, privacy, session, supervision
 
 TITLE = "Госпомощник: консоль оператора"
@@ -43,6 +44,9 @@ def setup_console_api(app: web.Application) -> ApiRoutes:
             ChatNotFound: (404, console_text("chat_missing")),
             ChatConflict: (409, console_text("chat_conflict")),
             NotAllowed: (403, console_text("chat_not_yours")),
+            LoginTaken: (409, console_text("login_taken")),
+            LastAdmin: (409, console_text("last_admin")),
+            UnknownGroup: (400, console_text("unknown_group")),
         },
     )
     return api

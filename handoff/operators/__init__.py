@@ -1,0 +1,1 @@
+"""Operator accounts: passwords, console sessions, roles, and creating an operator."""

@@ -1,0 +1,1 @@
+"""What supervisors watch: waits against the target, handling time, CSAT, who is online."""
