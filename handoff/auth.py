@@ -35,7 +35,23 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_CHARS = 10
 
-ROLE_RANK = {Role.OPERATOR: 0, Role.SUPERVISOR: 1, Role.ADMIN: 2}
+
+
+class Audience(StrEnum):
+    """Who a route is for when that is not one role: anyone signed in (who am I, log out)."""
+
+    SIGNED_IN = "signed_in"
+
+
+RouteRole = Role | Audience
+# Which routes' roles each user role satisfies. Not a ladder: an editor works on the bot's
+# training and sees no citizen's chat; an admin may do everything.
+ROUTE_ROLES_OF: dict[Role, frozenset[RouteRole]] = {
+    Role.OPERATOR: frozenset({Role.OPERATOR, Audience.SIGNED_IN}),
+    Role.SUPERVISOR: frozenset({Role.OPERATOR, Role.SUPERVISOR, Audience.SIGNED_IN}),
+    Role.EDITOR: frozenset({Role.EDITOR, Audience.SIGNED_IN}),
+    Role.ADMIN: frozenset({*Role, Audience.SIGNED_IN}),
+}
 
 MAX_PARALLEL_CHECKS = 2
 MAX_WAITING_CHECKS = 16
@@ -102,10 +118,11 @@ async def verify_password_off_loop(password_hash: str, password: str) -> bool:
         _waiting -= 1
 
 
-def role_at_least(role: str, minimum: Role) -> bool:
-    """Whether a user with `role` may use something meant for `minimum` and above."""
+def may_use(role: str, route_role: RouteRole) -> bool:
+    """Whether a user with `role` may use a route declared for `route_role`; an unknown role
+    (a row written by a newer release, say) may use nothing."""
     try:
-        return ROLE_RANK[Role(role)] >= ROLE_RANK[minimum]
+        return route_role in ROUTE_ROLES_OF[Role(role)]
     except ValueError:
         return False
 

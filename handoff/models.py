@@ -13,11 +13,13 @@ from bot.storage import Base, utcnow
 
 
 class Role(StrEnum):
-    """What a console user may do: operators chat, supervisors also watch, admins also manage."""
+    """What a console user may do: operators chat, supervisors also watch, admins also manage;
+    editors (content) only review and train the bot (`handoff.auth.ROUTE_ROLES_OF`)."""
 
     OPERATOR = "operator"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    EDITOR = "editor"
 
 
 class Presence(StrEnum):

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.keys import SESSIONS
 from bot.storage import session_scope, utcnow
-from handoff.auth import COOKIE, CSRF_HEADER, csrf_ok, current_session, role_at_least
+from handoff.auth import COOKIE, CSRF_HEADER, RouteRole, csrf_ok, current_session, may_use
 from handoff.console_texts import console_text
-from handoff.models import ConsoleSession, Operator, Role
+from handoff.models import ConsoleSession, Operator
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _PATH_PARAM = re.compile(r"\{(\w+)\}")
@@ -121,7 +121,7 @@ class Route:
     method: str
     path: str
     summary: str
-    role: Role | None
+    role: RouteRole | None
     input: type[BaseModel]
     response: Any  # a pydantic model, list[Model], or None for 204
     status: int
@@ -160,7 +160,7 @@ class RouteTable:
         path: str,
         *,
         summary: str,
-        role: Role | None,
+        role: RouteRole | None,
         input: type[In],
         response: Any,
         status: int = 200,
@@ -179,7 +179,7 @@ class RouteTable:
         return register
 
     def websocket(
-        self, path: str, *, summary: str, role: Role
+        self, path: str, *, summary: str, role: RouteRole
     ) -> Callable[[SocketHandler], SocketHandler]:
         """Declare a websocket route (GET, session required)."""
 
@@ -250,7 +250,7 @@ class ApiRoutes:
         if found is None:
             raise ApiError(401, console_text("unauthenticated"))
         operator, console_session = found
-        if not role_at_least(operator.role, route.role):
+        if not may_use(operator.role, route.role):
             raise ApiError(403, console_text("forbidden_role"))
         if route.mutating and not csrf_ok(console_session, request.headers.get(CSRF_HEADER)):
             raise ApiError(403, console_text("csrf"))

@@ -52,6 +52,7 @@ from handoff.queue import (
     should_notify,
     week_hours,
 )
+from review.triggers import note_rating
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +170,7 @@ class HandoffService:
         if await session.scalar(select(Rating.id).where(Rating.chat_id == chat.id)) is not None:
             return
         session.add(Rating(chat_id=chat.id, rating=rating, created_at=self._clock()))
+        await note_rating(session, conversation_id, chat.channel, rating, self._clock())
         await self._touch(session, chat)
         self._after_commit.add(session, self._announce_change)
 

@@ -18,7 +18,7 @@ from actions.store.models import Service
 from actions.store.queries import bound_citizen, citizen_appeals
 from bot.models import TranscriptEntry
 from bot.transcript import latest
-from handoff.auth import role_at_least
+from handoff.auth import may_use
 from handoff.models import (
     ChatStatus,
     HandoffChat,
@@ -173,7 +173,7 @@ async def me_view(session: AsyncSession, operator: Operator) -> Me:
 
 def sees_all_groups(operator: Operator) -> bool:
     """Supervisors and admins see every group's queue and may open any chat."""
-    return role_at_least(operator.role, Role.SUPERVISOR)
+    return may_use(operator.role, Role.SUPERVISOR)
 
 
 async def may_open(session: AsyncSession, operator: Operator, chat: HandoffChat) -> bool:

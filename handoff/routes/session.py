@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.keys import SETTINGS
 from handoff.auth import (
+    Audience,
     LoginResult,
     TooManyChecks,
     clear_session_cookie,
@@ -59,7 +60,7 @@ async def log_in(call: Call[LoginInput]) -> web.StreamResponse:
     "POST",
     "/api/logout",
     summary="Log out: the session ends and the operator goes offline",
-    role=Role.OPERATOR,
+    role=Audience.SIGNED_IN,
     input=NoInput,
     response=None,
 )
@@ -79,7 +80,7 @@ async def log_out(call: Call[NoInput]) -> web.StreamResponse:
     "GET",
     "/api/me",
     summary="The logged-in operator and the session's CSRF token",
-    role=Role.OPERATOR,
+    role=Audience.SIGNED_IN,
     input=NoInput,
     response=SessionView,
 )
