@@ -72,8 +72,9 @@ async def enqueue(
     if line_id != item.line_id:
         item.count += 1
         item.conversation_id, item.line_id = conversation_id, line_id
-    if chosen_intent is not None:
+    if chosen_intent is not None:  # a correction: the top guess says more than «fallback»
         item.chosen_intent = chosen_intent
+        item.intent = intent
     item.version += 1
     item.updated_at = now
     return item
