@@ -67,7 +67,9 @@ async def test_fallback_then_a_request_for_a_person_queues_the_misunderstood_lin
         await note_turn(session, _turn("request_operator", 0.95))
     (item,) = await _queue(sessions)
     assert (item.text, item.reasons, item.intent) == (
-        "куда жмакать то", ["asked_for_person"], "password_reset",
+        "куда жмакать то",
+        ["asked_for_person"],
+        "password_reset",
     )
 
 
@@ -77,15 +79,19 @@ async def test_choosing_another_guess_than_the_top_one_is_a_correction(
     async with session_scope(sessions) as session:
         await _line(session, "citizen", "не грузит ничего", intent="nlu_fallback", confidence=0.4)
         await note_turn(session, _turn("nlu_fallback", 0.4))
-        buttons = [{"title": "Пароль", "payload": "/password_reset"},
-                   {"title": "Сбой", "payload": "/service_unavailable"}]
+        buttons = [
+            {"title": "Пароль", "payload": "/password_reset"},
+            {"title": "Сбой", "payload": "/service_unavailable"},
+        ]
         await _line(session, "bot", "Вы имели в виду?", payload={"buttons": buttons})
         await _line(session, "citizen", "Сбой", payload={"payload": "/service_unavailable"})
         await note_turn(session, _turn("service_unavailable", 1.0, "/service_unavailable"))
     (item,) = await _queue(sessions)
     assert item.reasons == ["fallback", "corrected"]
     assert (item.intent, item.chosen_intent, item.count) == (
-        "password_reset", "service_unavailable", 1,
+        "password_reset",
+        "service_unavailable",
+        1,
     ), "the same line counts once, whatever the number of reasons"
 
 
@@ -118,12 +124,14 @@ async def test_a_low_rating_queues_the_chats_citizen_lines(
     async with session_scope(sessions) as session:
         await _line(session, "citizen", "почему заявление 1234567890 стоит")
         await _line(session, "bot", "Уточните номер")
-        await _line(session, "citizen", "2", payload={"payload": "/rate{\"rating\": 2}"})
+        await _line(session, "citizen", "2", payload={"payload": '/rate{"rating": 2}'})
         await note_rating(session, CONVERSATION, "webchat", 4, utcnow())
     assert await _queue(sessions) == [], "a good rating queues nothing"
     async with session_scope(sessions) as session:
         await note_rating(session, CONVERSATION, "webchat", 2, utcnow())
     (item,) = await _queue(sessions)
     assert (item.text, item.reasons, item.status) == (
-        "почему заявление <номер обращения> стоит", ["low_rating"], ReviewStatus.OPEN,
+        "почему заявление <номер обращения> стоит",
+        ["low_rating"],
+        ReviewStatus.OPEN,
     )
