@@ -48,7 +48,8 @@ async def test_an_unsure_turn_is_queued_masked_never_raw(
     assert item.text == "мой телефон <телефон> а код не идёт"
     assert (item.intent, item.confidence, item.channel) == ("password_reset", 0.41, "webchat")
     assert item.reasons == ["low_confidence"]
-    assert item.conversation_id == CONVERSATION and item.line_id is not None
+    assert item.conversation_id == CONVERSATION
+    assert item.line_id is not None
 
 
 async def test_a_confident_turn_is_not_queued(sessions: async_sessionmaker[AsyncSession]) -> None:

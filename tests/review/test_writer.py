@@ -60,7 +60,8 @@ def test_the_diff_shows_what_write_does_and_then_nothing(project: Path) -> None:
     assert changes(EXAMPLES, project) == []
     reverted = [example for example in EXAMPLES if example.intent != "greet"]
     (gone,) = changes(reverted, project)
-    assert gone.path.stem == "chitchat" and gone.new == ""
+    assert gone.path.stem == "chitchat"
+    assert gone.new == ""
     assert "-      - ку-ку бот" in gone.diff
     write([gone], project)
     assert not (project / gone.path).exists()

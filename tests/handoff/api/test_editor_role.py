@@ -32,7 +32,8 @@ async def _editor(console: Console, login: str = "ed") -> None:
     admin = await console.user("adm")
     body = {**ACCOUNT, "login": login, "password": "пароль-редактора", "role": "editor"}
     status, created = await admin.call("POST", "/api/operators", body)
-    assert status == 201 and created["role"] == "editor"
+    assert status == 201
+    assert created["role"] == "editor"
 
 
 async def test_an_admin_grants_the_editor_role_and_the_editor_signs_in_and_out(
@@ -42,7 +43,8 @@ async def test_an_admin_grants_the_editor_role_and_the_editor_signs_in_and_out(
     editor = await console.user()
     assert (await editor.login("ed", "пароль-редактора"))[0] == 200
     status, me = await editor.call("GET", "/api/me")
-    assert status == 200 and me["operator"]["role"] == "editor"
+    assert status == 200
+    assert me["operator"]["role"] == "editor"
     assert (await editor.call("GET", "/api/review/clusters"))[0] == 200
     assert (await editor.call("POST", "/api/logout"))[0] == 204
     assert (await editor.call("GET", "/api/me"))[0] == 401
@@ -72,4 +74,5 @@ async def test_the_last_admin_cannot_become_an_editor(console: Console) -> None:
     admin = await console.user("adm")
     me = {**ACCOUNT, "login": "adm", "name": "Оператор adm", "role": "editor"}
     status, body = await admin.call("PUT", f"/api/operators/{console.staff['adm']}", me)
-    assert status == 409 and body["error"]
+    assert status == 409
+    assert body["error"]

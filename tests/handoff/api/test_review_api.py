@@ -97,7 +97,8 @@ async def test_an_editor_assigns_a_cluster_and_sees_it_in_the_diff(
     status, examples = await editor.call(
         "POST", "/api/review/decisions", {"items": chosen, "intent": "appeal_status"}
     )
-    assert status == 201 and len(examples) == 2
+    assert status == 201
+    assert len(examples) == 2
     status, diff = await editor.call("GET", "/api/review/diff")
     (change,) = diff["files"]
     assert change["path"] == "data/nlu/reviewed/core.yml"
@@ -147,7 +148,8 @@ async def test_an_accepted_example_is_reverted_once_and_leaves_the_files(
     path = f"/api/review/examples/{example['id']}/revert"
     assert (await first.call("POST", path, {"version": example["version"]}))[0] == 204
     status, body = await second.call("POST", path, {"version": example["version"]})
-    assert status == 409 and "другой редактор" in body["error"]
+    assert status == 409
+    assert "другой редактор" in body["error"]
     (history,) = (await first.call("GET", "/api/review/examples"))[1]
     assert history["reverted_at"] is not None, "the record stays, marked reverted"
     (change,) = (await first.call("GET", "/api/review/diff"))[1]["files"]
@@ -163,11 +165,13 @@ async def test_a_new_intent_needs_an_answer_and_a_free_name(
     items = [{"id": i["id"], "version": i["version"]} for c in clusters for i in c["items"]]
     new = {"items": items, "intent": "foreign_passport"}
     status, body = await editor.call("POST", "/api/review/decisions", {**new, "new_answer": " "})
-    assert status == 400 and body["error"] == "Для нового намерения нужен текст ответа бота."
+    assert status == 400
+    assert body["error"] == "Для нового намерения нужен текст ответа бота."
     status, body = await editor.call(
         "POST", "/api/review/decisions", {**new, "intent": "greet", "new_answer": "Привет"}
     )
-    assert status == 400 and "уже есть" in body["error"]
+    assert status == 400
+    assert "уже есть" in body["error"]
     status, _ = await editor.call(
         "POST", "/api/review/decisions", {**new, "new_answer": "Загранпаспорт оформляют…"}
     )
@@ -178,4 +182,5 @@ async def test_a_new_intent_needs_an_answer_and_a_free_name(
     status, body = await editor.call(
         "POST", "/api/review/decisions", {"items": items, "intent": "no_such_intent"}
     )
-    assert status == 400 and body["error"].startswith("Такого намерения нет")
+    assert status == 400
+    assert body["error"].startswith("Такого намерения нет")
