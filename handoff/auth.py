@@ -36,7 +36,6 @@ LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_CHARS = 10
 
 
-
 class Audience(StrEnum):
     """Who a route is for when that is not one role: anyone signed in (who am I, log out)."""
 
