@@ -31,8 +31,8 @@ def upgrade() -> None:
     sa.Column('count', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', bot.storage.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', bot.storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_review_items')),
     sa.UniqueConstraint('text_key', name=op.f('uq_review_items_text_key'))
     )
@@ -43,7 +43,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('answer', sa.Text(), nullable=False),
     sa.Column('author_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', bot.storage.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['handoff_operators.id'], name=op.f('fk_review_new_intents_author_id_handoff_operators')),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_review_new_intents'))
     )
@@ -54,8 +54,8 @@ def upgrade() -> None:
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('review_item_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', bot.storage.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('reverted_at', bot.storage.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('reverted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('reverted_by', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['author_id'], ['handoff_operators.id'], name=op.f('fk_training_examples_author_id_handoff_operators')),
     sa.ForeignKeyConstraint(['reverted_by'], ['handoff_operators.id'], name=op.f('fk_training_examples_reverted_by_handoff_operators')),
