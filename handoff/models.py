@@ -13,8 +13,7 @@ from bot.storage import Base, utcnow
 
 
 class Role(StrEnum):
-    """What a console user may do: operators chat, supervisors also watch, admins also manage;
-    editors (content) only review and train the bot (`handoff.auth.ROUTE_ROLES_OF`)."""
+    """What a console user may do: operators chat, supervisors also watch, admins also manage."""
 
     OPERATOR = "operator"
     SUPERVISOR = "supervisor"
