@@ -33,6 +33,7 @@ from bot.rasa_client import RasaClient, RasaTurn, RasaUnavailable
 from bot.storage import session_scope, utcnow
 from bot.texts import text
 from bot.transcript import annotate_intent
+from review.triggers import TurnSignal, note_turn
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,19 @@ def rasa_text(message: InboundMessage, max_chars: int) -> str:
         return "/unsupported_content"
     typed = (message.text or "").lstrip("/").strip()
     return typed[:max_chars]
+
+
+def turn_signal(message: InboundMessage, turn: RasaTurn) -> TurnSignal:
+    """What the review queue needs to know of a recorded turn."""
+    pressed = message.kind is InboundKind.BUTTON and message.payload
+    return TurnSignal(
+        conversation_id=message.conversation_id,
+        channel=message.channel,
+        intent=turn.intent,
+        confidence=turn.confidence,
+        payload=message.payload if pressed else None,
+        now=utcnow(),
+    )
 
 
 def rasa_metadata(message: InboundMessage, facts: FactSigner) -> dict[str, Any]:
@@ -266,6 +280,7 @@ class Router:
     ) -> None:
         if not message.resume_bot:  # the app's own turn: the citizen's last line keeps its intent
             await annotate_intent(session, message.conversation_id, turn.intent, turn.confidence)
+            await note_turn(session, turn_signal(message, turn))
         for index, reply in enumerate(turn.messages):
             custom = reply.get("custom")
             if isinstance(custom, dict):

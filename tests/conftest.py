@@ -40,6 +40,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     import actions.store.models  # noqa: F401, PLC0415 - the ticket store's tables too
     import bot.retention.models  # noqa: F401, PLC0415 - erasure requests, job leases
     import handoff.models  # noqa: F401, PLC0415 - and the handoff module's
+    import review.models  # noqa: F401, PLC0415 - and the review queue
 
     engine = create_engine(database_url)
     async with engine.begin() as connection:

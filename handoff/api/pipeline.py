@@ -34,7 +34,7 @@ from handoff.api.routing import (
 from handoff.console.texts import console_text
 from handoff.models import ConsoleSession, Operator
 from handoff.operators.auth import COOKIE, CSRF_HEADER, csrf_ok, current_session
-from handoff.operators.permissions import role_at_least
+from handoff.operators.permissions import may_use
 
 
 class ApiRoutes:
@@ -95,7 +95,7 @@ class ApiRoutes:
         if found is None:
             raise ApiError(401, console_text("unauthenticated"))
         operator, console_session = found
-        if not role_at_least(operator.role, route.role):
+        if not may_use(operator.role, route.role):
             raise ApiError(403, console_text("forbidden_role"))
         if route.mutating and not csrf_ok(console_session, request.headers.get(CSRF_HEADER)):
             raise ApiError(403, console_text("csrf"))

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.console.texts import console_text
-from handoff.models import ConsoleSession, Operator, Role
+from handoff.models import ConsoleSession, Operator
+from handoff.operators.permissions import RouteRole
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _PATH_PARAM = re.compile(r"\{(\w+)\}")
@@ -112,7 +113,7 @@ class Route:
     method: str
     path: str
     summary: str
-    role: Role | None
+    role: RouteRole | None
     input: type[BaseModel]
     response: Any  # a pydantic model, list[Model], or None for 204
     status: int
@@ -151,7 +152,7 @@ class RouteTable:
         path: str,
         *,
         summary: str,
-        role: Role | None,
+        role: RouteRole | None,
         input: type[In],
         response: Any,
         status: int = 200,
@@ -170,7 +171,7 @@ class RouteTable:
         return register
 
     def websocket(
-        self, path: str, *, summary: str, role: Role
+        self, path: str, *, summary: str, role: RouteRole
     ) -> Callable[[SocketHandler], SocketHandler]:
         """Declare a websocket route (GET, session required)."""
 

@@ -13,6 +13,7 @@ from handoff.console.texts import console_text
 from handoff.errors import ChatConflict, ChatNotFound, NotAllowed
 from handoff.operators.accounts import LastAdmin, LoginTaken, UnknownGroup
 from handoff.routes import admin, chats, live, privacy, session, supervision
+from review import routes as review
 
 TITLE = "Госпомощник: консоль оператора"
 VERSION = "1.0"
@@ -30,6 +31,7 @@ def console_api() -> ApiRoutes:
             live.routes,
             supervision.routes,
             admin.routes,
+            review.routes,
         ],
     )
 

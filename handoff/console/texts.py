@@ -1,4 +1,4 @@
-"""Russian texts of the operator console's API, read from `handoff/console/locales/console_ru.toml`."""
+"""Russian texts of the console API, read from `handoff/console/locales/console_ru.toml`."""
 
 from __future__ import annotations
 

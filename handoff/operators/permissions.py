@@ -1,30 +1,49 @@
-"""Who may do what, in one place: roles rank operator < supervisor < admin.
+"""Who may do what, in one place.
 
-Supervisors and admins ("staff") serve every group and may act on any chat; an operator serves
-the groups they are a member of and acts on the chats they hold.
+Routes are declared for a role (or for anyone signed in); `ROUTE_ROLES_OF` says which of those
+each user role satisfies. Not a ladder: an editor works on the bot's training and sees no
+citizen's chat; an admin may do everything. Supervisors and admins ("staff") serve every group
+and may act on any chat; an operator serves the groups they are a member of and acts on the
+chats they hold.
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handoff.models import HandoffChat, Operator, OperatorMembership, Role
 
-ROLE_RANK = {Role.OPERATOR: 0, Role.SUPERVISOR: 1, Role.ADMIN: 2}
+
+class Audience(StrEnum):
+    """Who a route is for when that is not one role: anyone signed in (who am I, log out)."""
+
+    SIGNED_IN = "signed_in"
 
 
-def role_at_least(role: str, minimum: Role) -> bool:
-    """Whether a user with `role` may use something meant for `minimum` and above."""
+RouteRole = Role | Audience
+ROUTE_ROLES_OF: dict[Role, frozenset[RouteRole]] = {
+    Role.OPERATOR: frozenset({Role.OPERATOR, Audience.SIGNED_IN}),
+    Role.SUPERVISOR: frozenset({Role.OPERATOR, Role.SUPERVISOR, Audience.SIGNED_IN}),
+    Role.EDITOR: frozenset({Role.EDITOR, Audience.SIGNED_IN}),
+    Role.ADMIN: frozenset({*Role, Audience.SIGNED_IN}),
+}
+
+
+def may_use(role: str, route_role: RouteRole) -> bool:
+    """Whether a user with `role` may use a route declared for `route_role`; an unknown role
+    (a row written by a newer release, say) may use nothing."""
     try:
-        return ROLE_RANK[Role(role)] >= ROLE_RANK[minimum]
+        return route_role in ROUTE_ROLES_OF[Role(role)]
     except ValueError:
         return False
 
 
 def is_staff(operator: Operator) -> bool:
     """Supervisors and admins see every group's queue and may act on any chat."""
-    return role_at_least(operator.role, Role.SUPERVISOR)
+    return may_use(operator.role, Role.SUPERVISOR)
 
 
 async def group_codes_of(session: AsyncSession, operator_id: int) -> list[str]:

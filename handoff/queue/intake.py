@@ -37,6 +37,7 @@ from handoff.queue.rules import (
     should_notify,
     week_hours,
 )
+from review.triggers import note_rating
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ class CitizenIntake:
         if await session.scalar(select(Rating.id).where(Rating.chat_id == chat.id)) is not None:
             return
         session.add(Rating(chat_id=chat.id, rating=rating, created_at=self._keeper.clock()))
+        await note_rating(session, conversation_id, chat.channel, rating, self._keeper.clock())
         await self._keeper.touch(session, chat)
         self._keeper.after_commit.add(session, self._keeper.announce_change)
 

@@ -18,6 +18,7 @@ from handoff.operators.auth import (
     logout,
     set_session_cookie,
 )
+from handoff.operators.permissions import Audience
 from handoff.operators.views import Me, SessionView, me_view
 
 routes = RouteTable()
@@ -59,7 +60,7 @@ async def log_in(call: Call[LoginInput]) -> web.StreamResponse:
     "POST",
     "/api/logout",
     summary="Log out: the session ends and the operator goes offline",
-    role=Role.OPERATOR,
+    role=Audience.SIGNED_IN,
     input=NoInput,
     response=None,
 )
@@ -79,7 +80,7 @@ async def log_out(call: Call[NoInput]) -> web.StreamResponse:
     "GET",
     "/api/me",
     summary="The logged-in operator and the session's CSRF token",
-    role=Role.OPERATOR,
+    role=Audience.SIGNED_IN,
     input=NoInput,
     response=SessionView,
 )

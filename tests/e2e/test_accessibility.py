@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.storage import utcnow
 from tests.e2e.browser import LAPTOP, PHONE, chromium_page
 from tests.e2e.test_console_browser import _add_operator, _log_in
+from tests.e2e.test_training_browser import MASKED, add_editor_and_queue, log_in_as_editor
 from tests.handoff.api.conftest import seed_chat
 from tests.support import unique_name
 
@@ -105,4 +106,21 @@ async def test_console_login_and_desk_have_no_serious_accessibility_violation(
         await expect(page.locator("#mine-list .chat-item")).to_have_count(1)
         await expect(page.locator(".line--bot").first).to_be_visible()
         assert await blocking_violations(page) == [], "desk with a chat taken"
+        assert errors == []
+
+
+async def test_console_training_tab_has_no_serious_accessibility_violation(
+    server: TestServer, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    login, password = await add_editor_and_queue(sessions)
+    async with chromium_page(LAPTOP) as page:
+        errors = csp_errors(page)
+        await log_in_as_editor(page, server, login, password)
+        item = page.locator(".review-item").first
+        await expect(item.locator(".review-item__text")).to_have_text(MASKED)
+        await item.get_by_role("button", name="Показать переписку").click()
+        await expect(item.locator(".review-context li")).to_have_count(1)
+        await page.get_by_role("button", name="Показать изменения").click()
+        await expect(page.locator("#review-diff-text")).not_to_be_empty()
+        assert await blocking_violations(page) == [], "training tab with a cluster and its context"
         assert errors == []

@@ -9,6 +9,7 @@ import { $ } from "./dom.js";
 import { logout, onLogin, setPresence, showLogin, start } from "./login.js";
 import { state } from "./state.js";
 import { onTabKey, selectTab } from "./tabs.js";
+import { wireTraining } from "./training.js";
 
 function wire() {
   $("login-form").addEventListener("submit", onLogin);
@@ -37,6 +38,7 @@ function wire() {
   $("canned-form").addEventListener("submit", submitCanned);
   $("canned-delete-form").addEventListener("submit", confirmDeleteCanned);
   $("canned-new").addEventListener("click", () => editCanned(null));
+  wireTraining();
   for (const button of document.querySelectorAll("[data-close]")) button.addEventListener("click", () => button.closest("dialog").close());
   for (const tab of document.querySelectorAll('[role="tab"]')) {
     tab.addEventListener("click", () => selectTab(tab.id.replace("tab-", "")));

@@ -1,5 +1,5 @@
 // Russian words the console shows for the API's codes. The API speaks codes; people read these.
-export const ROLE = { operator: "оператор", supervisor: "супервизор", admin: "администратор" };
+export const ROLE = { operator: "оператор", supervisor: "супервизор", admin: "администратор", editor: "редактор контента" };
 export const PRESENCE = { online: "В сети", away: "Отошёл", offline: "Не в сети" };
 export const STATUS = {
   queued: "В очереди",
@@ -40,6 +40,7 @@ export const ACTION = {
   presence: "смена статуса", open: "открыл чат", canned_create: "новый шаблон", canned_update: "правка шаблона",
   canned_delete: "удаление шаблона", operator_create: "новый оператор", operator_update: "правка оператора",
   group_create: "новая группа", group_update: "правка группы", attachment: "открыл файл гражданина",
+  review_decide: "разметка сообщений", review_revert: "отмена примера", review_write: "запись обучающих данных",
 };
 export const DETAIL = {
   chars: "символов", resolution: "результат", presence: "статус", failed_logins: "неудачных попыток",
@@ -47,3 +48,26 @@ export const DETAIL = {
   canned_id: "шаблон №", line_id: "строка", kind: "вид",
 };
 export const DAY_KIND = { weekday: "будни", weekend: "выходные", holiday: "праздники" };
+export const REVIEW_REASON = {
+  low_confidence: "бот не уверен",
+  fallback: "бот не понял, показал догадки",
+  asked_for_person: "после него позвали оператора",
+  corrected: "гражданин выбрал другую догадку",
+  low_rating: "чат оценён на 1–2",
+};
+export const REVIEW = {
+  count: "повторов",
+  guess: "догадка бота",
+  chosen: "выбрал гражданин",
+  confidence: "уверенность",
+  context: "Показать переписку",
+  intentLabel: "Намерение",
+  answerLabel: "Ответ бота для нового намерения",
+  assign: "Назначить",
+  dismiss: "Отклонить",
+  assigned: "Размечено",
+  dismissed: "Отклонено",
+  noDiff: "Изменений нет: обучающие файлы совпадают с принятыми примерами.",
+  written: "Обучающие файлы записаны",
+  failed: "Не удалось выполнить действие",
+};

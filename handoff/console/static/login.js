@@ -56,7 +56,14 @@ export async function start(session) {
   $("tab-supervisor").hidden = !["supervisor", "admin"].includes(state.me.role);
   $("tab-canned").hidden = $("tab-supervisor").hidden;
   $("tab-admin").hidden = state.me.role !== "admin";
-  selectTab("work");
+  $("tab-training").hidden = !["editor", "admin"].includes(state.me.role);
+  // an editor works on the bot's training only: no desk, no presence, no live queue
+  const editor = state.me.role === "editor";
+  $("tab-work").hidden = editor;
+  $("presence").hidden = editor;
+  $("connection").hidden = editor;
+  selectTab(editor ? "training" : "work");
+  if (editor) return;
   await Promise.all([loadMeta(), loadCanned(), pollQueue()]);
   connect();
   startTicking();

@@ -1,12 +1,13 @@
 // The sections of the console: workplace, supervisor board and ready answers (supervisor+),
-// administration (admin).
+// administration (admin), training (editors and admins).
 import { loadAdmin } from "./admin.js";
 import { loadCannedBoard } from "./canned.js";
 import { $ } from "./dom.js";
 import { loadSupervisor } from "./supervisor.js";
+import { loadTraining } from "./training.js";
 
 const BOARD_REFRESH_MS = 5000;
-const TABS = ["work", "supervisor", "canned", "admin"];
+const TABS = ["work", "supervisor", "canned", "admin", "training"];
 let boardTimer = 0;
 
 export function stopBoards() {
@@ -28,6 +29,7 @@ export function selectTab(name) {
   }
   if (name === "canned") loadCannedBoard();
   if (name === "admin") loadAdmin();
+  if (name === "training") loadTraining();
 }
 
 // arrow keys, Home and End move between tabs (the WAI-ARIA tabs pattern)

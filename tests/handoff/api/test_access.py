@@ -12,13 +12,13 @@ from openapi_spec_validator import validate
 from handoff.api import console_api
 from handoff.api.routing import PATH_PARAM_TYPES, Route
 from handoff.models import Role
-from handoff.operators.permissions import role_at_least
+from handoff.operators.permissions import Audience, may_use
 from tests.handoff.api.conftest import Console
 
 ROUTES = console_api().routes
 PROTECTED = [route for route in ROUTES if route.role is not None]
-# the lowest role that is still too low for each route above the operator level
-TOO_LOW = {Role.SUPERVISOR: "op1", Role.ADMIN: "sup"}
+# one account of each role (the editor is created by the test that needs it)
+ACCOUNTS = {Role.OPERATOR: "op1", Role.SUPERVISOR: "sup", Role.ADMIN: "adm", Role.EDITOR: "ed"}
 
 
 def concrete(route: Route) -> str:
@@ -63,25 +63,44 @@ async def test_forged_cookie_is_refused(console: Console) -> None:
     assert status == 401
 
 
-async def test_every_route_above_operator_refuses_a_lower_role_with_403(console: Console) -> None:
-    users = {role: await console.user(login) for role, login in TOO_LOW.items()}
+async def test_every_route_refuses_each_role_it_is_not_for_with_403(console: Console) -> None:
+    admin = await console.user("adm")
+    editor = {
+        "login": "ed",
+        "name": "Редактор",
+        "password": "пароль-редактора",
+        "role": "editor",
+        "max_chats": 1,
+        "groups": [],
+        "active": True,
+    }
+    assert (await admin.call("POST", "/api/operators", editor))[0] == 201
+    users = {}
+    for role, login in ACCOUNTS.items():
+        users[role] = await console.user()
+        password = "пароль-редактора" if role is Role.EDITOR else None
+        assert (await users[role].login(login, *([password] if password else [])))[0] == 200
     checked, wrong = 0, {}
     for route in PROTECTED:
-        if route.role is None or route.role is Role.OPERATOR:
-            continue
-        status, body = await users[route.role].call(route.method, concrete(route), {})
-        checked += 1
-        if status != 403:
-            wrong[f"{route.method} {route.path}"] = (status, body)
-    assert wrong == {}
-    assert checked >= 11
-
-
-def test_operator_level_routes_are_the_lowest_role() -> None:
-    # no role below operator exists: for these the 401 test is the whole refusal story
-    for route in PROTECTED:
         assert route.role is not None
-        assert role_at_least(Role.OPERATOR, route.role) == (route.role is Role.OPERATOR)
+        for role, user in users.items():
+            if may_use(role, route.role):
+                continue
+            status, body = await user.call(route.method, concrete(route), {})
+            checked += 1
+            if status != 403:
+                wrong[f"{role} {route.method} {route.path}"] = (status, body)
+    assert wrong == {}
+    assert checked >= 40
+
+
+def test_only_the_session_routes_are_for_anyone_signed_in() -> None:
+    # for these the 401 test is the whole refusal story
+    signed_in = {
+        (route.method, route.path) for route in PROTECTED if route.role is Audience.SIGNED_IN
+    }
+    assert signed_in == {("GET", "/api/me"), ("POST", "/api/logout")}
+    assert all(may_use(role, Audience.SIGNED_IN) for role in Role)
 
 
 async def test_every_mutating_route_refuses_a_missing_or_wrong_csrf_token(
