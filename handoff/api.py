@@ -12,6 +12,7 @@ from handoff.console_texts import console_text
 from handoff.errors import ChatConflict, ChatNotFound, NotAllowed
 from handoff.openapi import ApiRoutes
 from handoff.routes import admin, chats, live, privacy, session, supervision
+from publishing import routes as publishing_routes
 
 TITLE = "Госпомощник: консоль оператора"
 VERSION = "1.0"
@@ -29,6 +30,7 @@ def console_api() -> ApiRoutes:
             live.routes,
             supervision.routes,
             admin.routes,
+            publishing_routes.routes,
         ],
     )
 

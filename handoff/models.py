@@ -18,6 +18,7 @@ class Role(StrEnum):
     OPERATOR = "operator"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    EDITOR = "editor"
 
 
 class Presence(StrEnum):
