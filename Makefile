@@ -92,7 +92,7 @@ run: setup $(SECRETS) migrate demo-data train ## start rasa, the action server a
 lint: .venv/.synced .venv-rasa/.synced ## ruff and mypy (strict; nlu/ with Rasa's environment)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy bot adapters actions handoff identifiers workcalendar tests bench
+	.venv/bin/mypy bot adapters actions handoff identifiers workcalendar publishing tests bench
 	.venv-rasa/bin/mypy --config-file mypy-rasa.toml nlu identifiers rasa_server
 
 test: setup browser-deps train ## every test: lint, unit, integration (SQLite and PostgreSQL), Rasa data and stories

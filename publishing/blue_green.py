@@ -74,6 +74,8 @@ async def start_rasa(
         token,
         "--endpoints",
         str(settings.endpoints),
+        "--credentials",
+        str(settings.credentials),
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
         start_new_session=True,  # its own group: stopping it never signals the app

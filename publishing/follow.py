@@ -46,7 +46,7 @@ class ServingFollower:
         while True:
             try:
                 await self.check()
-            except Exception:  # noqa: BLE001 - the database may be away; turns keep their Rasa
+            except Exception:  # the database may be away: turns keep their Rasa until the next poll
                 log.warning("serving choice unreadable", exc_info=False)
             await asyncio.sleep(interval_s)
 

@@ -41,6 +41,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def on_disk(path: str) -> bool:
+    """Whether a model file is still there (a retired one may have been cleaned away)."""
+    return Path(path).is_file()
+
+
 async def add_model(
     session: AsyncSession,
     name: str,
@@ -100,7 +105,7 @@ async def rollback_target(session: AsyncSession) -> TrainedModel | None:
         .where(TrainedModel.status == ModelStatus.RETIRED)
         .order_by(TrainedModel.served_at.desc(), TrainedModel.id.desc())
     )
-    return next((model for model in retired if Path(model.path).exists()), None)
+    return next((model for model in retired if on_disk(model.path)), None)
 
 
 async def serving_choice(session: AsyncSession) -> ServingChoice | None:

@@ -141,7 +141,7 @@ class Publisher:
         if old_pid is not None:
             await asyncio.sleep(self.settings.drain_s)  # followers switch, in-flight turns end
             stop_rasa(old_pid)
-        return {**detail, "generation": generation}
+        return {**detail, "generation": generation, "pid": started.pid, "stopped": old_pid}
 
 
 def _detail(model: TrainedModel, verdict: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,9 @@ class PublishSettings(BaseSettings):
     rasa_python: Path = Field(default=Path(".venv-rasa/bin/python"), description="Rasa's Python")
     internal_host: str = Field(default="127.0.0.1", description="where a published Rasa listens")
     endpoints: Path = Field(default=Path("endpoints.yml"), description="the Rasa endpoints file")
+    credentials: Path = Field(
+        default=Path("credentials.yml"), description="the Rasa input channels (the app's one)"
+    )
     eval_sets: list[Path] = Field(
         default=[
             Path("tests/data/test_nlu.yml"),

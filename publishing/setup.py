@@ -27,9 +27,7 @@ def setup_publishing(
     publish = PublishSettings()
     owner = f"{settings.instance_name}:{os.getpid()}"
     app[TRAINER] = Trainer(app[SESSIONS], publish, owner)
-    app[PUBLISHER] = Publisher(
-        app[SESSIONS], publish, http, settings.rasa_token.get_secret_value()
-    )
+    app[PUBLISHER] = Publisher(app[SESSIONS], publish, http, settings.rasa_token.get_secret_value())
     app[BACKGROUND] = set()
     app.cleanup_ctx.append(_background_jobs)
     if follow:

@@ -128,7 +128,7 @@ class Trainer:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
-        assert process.stdout is not None  # noqa: S101 - PIPE was asked for
+        assert process.stdout is not None  # PIPE was asked for
         tail: list[str] = []
         buffer = b""
         while chunk := await process.stdout.read(4096):
@@ -146,4 +146,3 @@ class Trainer:
 
 class _StepFailed(Exception):
     """`rasa data validate` or `rasa train` exited with an error."""
-

@@ -13,7 +13,7 @@ from publishing.settings import PublishSettings
 @pytest.fixture
 def publish_settings(tmp_path: Path) -> PublishSettings:
     """Models in a scratch folder; the gate at its documented tolerances."""
-    return PublishSettings(_env_file=None, models_dir=tmp_path / "models")  # type: ignore[call-arg]
+    return PublishSettings(_env_file=None, models_dir=tmp_path / "models")
 
 
 def scores(accuracy: float, macro_f1: float, recalls: dict[str, float]) -> dict[str, object]:

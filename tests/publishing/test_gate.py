@@ -12,6 +12,7 @@ SERVING = {
     }
 }
 
+
 def test_a_candidate_as_good_within_tolerance_passes() -> None:
     candidate = {
         "sets": {
@@ -24,6 +25,7 @@ def test_a_candidate_as_good_within_tolerance_passes() -> None:
     assert verdict.regressions == []
     recall = {(i.set, i.intent): (i.serving, i.candidate) for i in verdict.intents}
     assert recall[("test_nlu.yml", "my_appeals")] == (0.80, 0.76)
+
 
 def test_one_intent_losing_recall_on_one_set_refuses_though_overall_improves() -> None:
     candidate = {
@@ -42,6 +44,7 @@ def test_one_intent_losing_recall_on_one_set_refuses_though_overall_improves() -
     )
     assert (regression.serving, regression.candidate) == (0.80, 0.70)
 
+
 def test_overall_accuracy_or_macro_f1_dropping_refuses() -> None:
     candidate = {
         "sets": {
@@ -55,11 +58,13 @@ def test_overall_accuracy_or_macro_f1_dropping_refuses() -> None:
         ("test_nlu.yml", "macro_f1"),
     }
 
+
 def test_nothing_serving_yet_means_nothing_to_be_worse_than() -> None:
     candidate = {"sets": {"test_nlu.yml": scores(0.10, 0.10, {"greet": 0.1})}}
     verdict = judge(candidate, None, overall_tolerance=0.01, recall_tolerance=0.05)
     assert verdict.passed
     assert verdict.intents[0].serving is None
+
 
 def test_a_new_intent_has_no_recall_to_lose() -> None:
     candidate = {

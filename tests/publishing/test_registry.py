@@ -78,7 +78,8 @@ async def test_publishing_retires_the_serving_model_and_rollback_finds_it(
         assert (await get_model(session, first)).status == ModelStatus.RETIRED
         assert (await serving_model(session)) is not None
         target = await rollback_target(session)
-        assert target is not None and target.id == first
+        assert target is not None
+        assert target.id == first
 
 
 async def test_a_retired_model_whose_file_is_gone_is_no_rollback_target(
@@ -125,7 +126,8 @@ async def test_a_refused_model_is_rejected_and_the_refusal_audited(
         assert (await get_model(session, model_id)).status == ModelStatus.REJECTED
     [entry] = await _audit(sessions)
     assert entry.action == "model_refused"
-    assert entry.detail is not None and entry.detail["regressions"] == REFUSED["regressions"]
+    assert entry.detail is not None
+    assert entry.detail["regressions"] == REFUSED["regressions"]
 
 
 async def test_an_override_lets_a_refused_model_through_with_its_reason_audited(
@@ -196,7 +198,8 @@ async def test_a_training_whose_validation_fails_is_failed_and_frees_the_lease(
     async with sessions() as session:
         model = await get_model(session, model_id)
         assert model.status == ModelStatus.FAILED
-        assert model.error is not None and model.error.startswith("validate")
+        assert model.error is not None
+        assert model.error.startswith("validate")
     assert await TrainingLease(sessions, "next:1", 60).claim()
 
 
