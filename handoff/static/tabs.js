@@ -3,6 +3,7 @@
 import { loadAdmin } from "./admin.js";
 import { loadCannedBoard } from "./canned.js";
 import { $ } from "./dom.js";
+import { loadModels } from "./models.js";
 import { loadSupervisor } from "./supervisor.js";
 
 const BOARD_REFRESH_MS = 5000;
@@ -28,6 +29,7 @@ export function selectTab(name) {
   }
   if (name === "canned") loadCannedBoard();
   if (name === "admin") loadAdmin();
+  if (name === "training") loadModels();
 }
 
 // arrow keys, Home and End move between tabs (the WAI-ARIA tabs pattern)
