@@ -16,10 +16,19 @@ import aiohttp
 
 from bot.settings import load_settings
 from bot.storage import create_engine, create_session_factory
-from publishing.registry import list_models, model_view, serving_choice
-from publishing.service import GateRefused, Publisher
+from handoff.console_texts import console_text
+from publishing.blue_green import RasaDidNotStart
+from publishing.registry import ModelMissing, list_models, model_view, serving_choice
+from publishing.service import GateRefused, NotEvaluated, Publisher
 from publishing.settings import PublishSettings
-from publishing.training import Trainer
+from publishing.training import Trainer, TrainingBusy
+
+CLI_PROBLEMS: dict[type[Exception], str] = {
+    ModelMissing: "model_missing",
+    NotEvaluated: "model_not_evaluated",
+    TrainingBusy: "training_busy",
+    RasaDidNotStart: "rasa_did_not_start",
+}
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -55,7 +64,11 @@ async def run(args: argparse.Namespace) -> int:
                     }
     except GateRefused as refused:
         sys.stdout.write(json.dumps(refused.verdict, ensure_ascii=False, indent=1) + "\n")
+        sys.stderr.write(console_text("gate_refused") + "\n")
         return 2
+    except (ModelMissing, NotEvaluated, TrainingBusy, RasaDidNotStart) as problem:
+        sys.stderr.write(console_text(CLI_PROBLEMS[type(problem)]) + "\n")
+        return 1
     finally:
         await engine.dispose()
     sys.stdout.write(json.dumps(out, ensure_ascii=False, indent=1, default=str) + "\n")

@@ -7,6 +7,7 @@ minute) runs in the background and shows in the list as the model turning `servi
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ TRAINER = web.AppKey("trainer", Trainer)
 BACKGROUND = web.AppKey("publishing_tasks", set[asyncio.Task[Any]])
 
 routes = RouteTable()
+log = logging.getLogger(__name__)
 
 
 class ModelView(BaseModel):
@@ -62,6 +64,13 @@ def _background(call: Call[Any], job: Any) -> None:
     task = asyncio.create_task(job)
     tasks.add(task)
     task.add_done_callback(tasks.discard)
+    task.add_done_callback(_log_failure)
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    """A publish or evaluation that failed in the background (the old model keeps serving)."""
+    if not task.cancelled() and (problem := task.exception()) is not None:
+        log.warning("publishing job failed", extra={"problem": type(problem).__name__})
 
 
 @routes.route(
