@@ -92,7 +92,7 @@ run: setup $(SECRETS) migrate demo-data train ## start rasa, the action server a
 lint: .venv/.synced .venv-rasa/.synced ## ruff, mypy (strict; nlu/ with Rasa's environment) and the import contracts
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy bot adapters actions handoff identifiers workcalendar l10n review tests bench
+	.venv/bin/mypy bot adapters actions handoff identifiers workcalendar l10n review publishing tests bench
 	.venv-rasa/bin/mypy --config-file mypy-rasa.toml nlu identifiers rasa_server
 	.venv/bin/lint-imports --no-cache
 

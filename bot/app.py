@@ -44,6 +44,7 @@ from handoff.console.page import setup_console_page
 from handoff.desk.canned import load_canned, seed_canned
 from handoff.keys import HANDOFF
 from handoff.service import HandoffService
+from publishing.setup import setup_publishing
 
 log = logging.getLogger(__name__)
 ENGINE = web.AppKey("engine", AsyncEngine)
@@ -261,6 +262,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     setup_security_headers(app, settings)
     setup_console_api(app)
     setup_console_page(app)
+    setup_publishing(app, settings, http, follow=run_workers)
     app.cleanup_ctx.append(_resources)
     app.cleanup_ctx.append(_handoff_groups)
     if run_workers:

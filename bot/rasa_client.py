@@ -75,6 +75,14 @@ class RasaClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._actions = action_server_url.rstrip("/") if action_server_url else None
 
+    def use(self, urls: list[str]) -> None:
+        """Send the next turns to these instances (a blue/green switch, `publishing.follow`);
+        turns already sent to the old ones finish there."""
+        if not urls:
+            raise ValueError("at least one Rasa URL is needed")
+        self.instances = [RasaInstance(url.rstrip("/")) for url in urls]
+        self._next = itertools.cycle(range(len(self.instances)))
+
     async def turn(
         self, sender: str, message: str, message_id: str, metadata: dict[str, Any]
     ) -> RasaTurn:

@@ -12,6 +12,7 @@ import actions.store.models  # noqa: F401 - the ticket store's tables
 import bot.models
 import bot.retention.models  # noqa: F401 - erasure requests and job leases
 import handoff.models  # noqa: F401 - the handoff module's tables
+import publishing.models  # noqa: F401 - the model registry
 import review.models  # noqa: F401 - the review queue and accepted training examples
 from bot.settings import load_settings
 from bot.storage import Base, create_engine

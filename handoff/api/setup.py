@@ -13,6 +13,7 @@ from handoff.console.texts import console_text
 from handoff.errors import ChatConflict, ChatNotFound, NotAllowed
 from handoff.operators.accounts import LastAdmin, LoginTaken, UnknownGroup
 from handoff.routes import admin, chats, live, privacy, session, supervision
+from publishing import routes as publishing_routes
 from review import routes as review
 
 TITLE = "Госпомощник: консоль оператора"
@@ -32,6 +33,7 @@ def console_api() -> ApiRoutes:
             supervision.routes,
             admin.routes,
             review.routes,
+            publishing_routes.routes,
         ],
     )
 

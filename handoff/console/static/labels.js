@@ -70,4 +70,29 @@ export const REVIEW = {
   noDiff: "Изменений нет: обучающие файлы совпадают с принятыми примерами.",
   written: "Обучающие файлы записаны",
   failed: "Не удалось выполнить действие",
+export const MODEL_STATUS = {
+  training: "обучается",
+  failed: "ошибка обучения",
+  ready: "готова",
+  rejected: "отклонена проверкой",
+  serving: "работает",
+  retired: "в архиве (можно вернуть)",
+};
+export const MODEL_STAGE = { validate: "проверка данных", train: "обучение", evaluate: "оценка", done: "готово" };
+export const MEASURE = { accuracy: "точность", macro_f1: "macro-F1", recall: "полнота" };
+export const MODELS = {
+  title: "Модели",
+  train: "Обучить новую модель",
+  evaluate: "Сравнить с работающей",
+  publish: "Опубликовать",
+  override: "Опубликовать вопреки проверке",
+  overrideReason: "Причина публикации вопреки проверке (не короче 10 символов)",
+  rollback: "Вернуть предыдущую модель",
+  passed: "Проверка пройдена: модель не хуже работающей",
+  refused: "Проверка не пройдена: модель хуже работающей",
+  noVerdict: "Ещё не сравнивалась",
+  set: "Набор", intent: "Намерение", serving: "Работающая", candidate: "Новая", support: "Фраз",
+  name: "Модель", status: "Состояние", progress: "Ход", actions: "Действия",
+  loadFailed: "Не удалось загрузить модели",
+  started: "Запущено",
 };

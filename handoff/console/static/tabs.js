@@ -3,6 +3,7 @@
 import { loadAdmin } from "./admin.js";
 import { loadCannedBoard } from "./canned.js";
 import { $ } from "./dom.js";
+import { loadModels } from "./models.js";
 import { loadSupervisor } from "./supervisor.js";
 import { loadTraining } from "./training.js";
 
@@ -29,7 +30,10 @@ export function selectTab(name) {
   }
   if (name === "canned") loadCannedBoard();
   if (name === "admin") loadAdmin();
-  if (name === "training") loadTraining();
+  if (name === "training") {
+    loadTraining();
+    loadModels();
+  }
 }
 
 // arrow keys, Home and End move between tabs (the WAI-ARIA tabs pattern)

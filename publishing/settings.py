@@ -1,0 +1,51 @@
+"""Knobs of training and publishing, read from the environment (and `.env`) once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class PublishSettings(BaseSettings):
+    """Where models live, how Rasa is run, and how much worse a candidate may be."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    models_dir: Path = Field(default=Path("models"), description="trained models (MODELS_DIR)")
+    rasa_bin: Path = Field(default=Path(".venv-rasa/bin/rasa"), description="Rasa's CLI")
+    rasa_python: Path = Field(default=Path(".venv-rasa/bin/python"), description="Rasa's Python")
+    internal_host: str = Field(default="127.0.0.1", description="where a published Rasa listens")
+    endpoints: Path = Field(default=Path("endpoints.yml"), description="the Rasa endpoints file")
+    credentials: Path = Field(
+        default=Path("credentials.yml"), description="the Rasa input channels (the app's one)"
+    )
+    eval_sets: list[Path] = Field(
+        default=[
+            Path("tests/data/test_nlu.yml"),
+            Path("tests/data/test_nlu_fresh.yml"),
+            Path("tests/data/test_nlu_blind.yml"),
+        ],
+        description="held-out NLU sets the gate compares on (never training data)",
+    )
+    gate_overall_tolerance: float = Field(
+        default=0.01, description="how far accuracy or macro-F1 of any set may drop"
+    )
+    gate_intent_recall_tolerance: float = Field(
+        default=0.05, description="how far any intent's recall on any set may drop"
+    )
+    training_lease_s: float = Field(
+        default=60.0, description="the training lease, renewed while training runs"
+    )
+    rasa_start_timeout_s: float = Field(
+        default=600.0, description="how long a new Rasa may take to load its model"
+    )
+    drain_s: float = Field(
+        default=15.0,
+        description="after the switch, how long the old Rasa keeps running for turns in flight "
+        "(more than the followers' poll interval plus RASA_TIMEOUT_S)",
+    )
+    follow_interval_s: float = Field(
+        default=2.0, description="how often each app instance reads the serving choice"
+    )
