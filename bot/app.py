@@ -246,7 +246,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     app[OUTBOX] = outbox
     app[ROUTER] = router
     app[HANDOFF] = handoff
-    app[NOTIFIER] = StatusNotifier(sessions, outbox, settings.router_poll_interval_s)
+    app[NOTIFIER] = StatusNotifier(sessions, outbox, settings.status_poll_interval_s)
     _setup_data_lifecycle(app, settings, sessions, router)
     if redis is not None and wakeups is not None:
         app[REDIS] = redis

@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.flood import ALLOWED, FloodLimiter, FloodVerdict
 from bot.messages import InboundMessage
 from bot.models import Conversation, InboxItem, ItemStatus, TranscriptEntry
-from bot.storage import session_scope, utcnow
+from bot.storage import Base, session_scope, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +53,15 @@ class Inbox:
         verdict = ALLOWED
         try:
             async with session_scope(self._sessions) as session:
-                if await self._seen(session, message):
-                    return False
-                verdict = await self._verdict(message)
                 await ensure_conversation(session, message.channel, message.chat_id)
-                session.add(
-                    InboxItem(
-                        conversation_id=message.conversation_id,
-                        channel=message.channel,
-                        external_id=message.external_id,
-                        message=message.model_dump(mode="json"),
-                        **({} if verdict.allowed else _dropped()),
+                item_id = await _insert_item(session, message)
+                if item_id is None:
+                    return False  # the channel delivered it before
+                verdict = await self._verdict(message)
+                if not verdict.allowed:
+                    await session.execute(
+                        update(InboxItem).where(InboxItem.id == item_id).values(**_dropped())
                     )
-                )
                 payload = _transcript_payload(message)
                 session.add(
                     TranscriptEntry(
@@ -100,27 +99,40 @@ class Inbox:
             log.info("chat flooding: messages dropped", extra={"channel": message.channel})
         return verdict
 
-    @staticmethod
-    async def _seen(session: AsyncSession, message: InboundMessage) -> bool:
-        found = await session.scalar(
-            select(InboxItem.id).where(
-                InboxItem.channel == message.channel,
-                InboxItem.external_id == message.external_id,
-            )
+
+async def ensure_conversation(session: AsyncSession, channel: str, chat_id: str) -> None:
+    """Create the chat's conversation row on first contact, else note its activity: one upsert
+    (not a read and a write) on the webhook's path."""
+    now = utcnow()
+    values = {"id": f"{channel}:{chat_id}", "channel": channel, "chat_id": chat_id}
+    statement = _upsert(session)(Conversation).values(**values, last_activity_at=now)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[Conversation.id], set_={"last_activity_at": now}
         )
-        return found is not None
+    )
 
 
-async def ensure_conversation(session: AsyncSession, channel: str, chat_id: str) -> Conversation:
-    """The conversation row of this chat, created on first contact."""
-    conversation_id = f"{channel}:{chat_id}"
-    conversation = await session.get(Conversation, conversation_id)
-    if conversation is None:
-        conversation = Conversation(id=conversation_id, channel=channel, chat_id=chat_id)
-        session.add(conversation)
-        await session.flush()
-    conversation.last_activity_at = utcnow()
-    return conversation
+async def _insert_item(session: AsyncSession, message: InboundMessage) -> int | None:
+    """Store the message unless (channel, external id) is stored already; its id, or None for a
+    duplicate. One statement, and two instances racing on one update cannot both insert it."""
+    statement = (
+        _upsert(session)(InboxItem)
+        .values(
+            conversation_id=message.conversation_id,
+            channel=message.channel,
+            external_id=message.external_id,
+            message=message.model_dump(mode="json"),
+        )
+        .on_conflict_do_nothing(index_elements=[InboxItem.channel, InboxItem.external_id])
+        .returning(InboxItem.id)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+def _upsert(session: AsyncSession) -> Callable[[type[Base]], Any]:
+    """The dialect's INSERT with ON CONFLICT (SQLite and PostgreSQL both have it)."""
+    return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 _FLOOD = {"dropped": "flood"}
@@ -146,16 +158,5 @@ async def store_system_item(session: AsyncSession, message: InboundMessage) -> b
     Idempotent on (channel, external id): False when it was stored before. No transcript line:
     the citizen did not write it. The caller wakes the router after its transaction commits.
     """
-    if await Inbox._seen(session, message):
-        return False
     await ensure_conversation(session, message.channel, message.chat_id)
-    session.add(
-        InboxItem(
-            conversation_id=message.conversation_id,
-            channel=message.channel,
-            external_id=message.external_id,
-            message=message.model_dump(mode="json"),
-        )
-    )
-    await session.flush()
-    return True
+    return await _insert_item(session, message) is not None

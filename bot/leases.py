@@ -39,21 +39,52 @@ class ConversationLeases:
         self._lease = timedelta(seconds=lease_s)
         self._database = database
 
+    async def claim(self, session: AsyncSession, conversation_id: str) -> bool:
+        """Take the conversation in the caller's transaction; False when another instance holds
+        it. The caller reads the conversation's next item in the same transaction (one commit)."""
+        now = utcnow()
+        result = await session.execute(
+            update(Conversation)
+            .where(
+                Conversation.id == conversation_id,
+                or_(
+                    Conversation.lease_until.is_(None),
+                    Conversation.lease_until < now,
+                    Conversation.lease_owner == self._instance,
+                ),
+            )
+            .values(lease_owner=self._instance, lease_until=now + self._lease)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def release(self, session: AsyncSession, conversation_id: str) -> None:
+        """Hand the conversation back in the caller's transaction (e.g. the one that records its
+        last turn), so finishing a turn and freeing the chat cost one commit."""
+        await session.execute(
+            update(Conversation)
+            .where(
+                Conversation.id == conversation_id,
+                Conversation.lease_owner == self._instance,
+            )
+            .values(lease_owner=None, lease_until=None)
+        )
+
+    async def release_now(self, conversation_id: str) -> None:
+        """Hand the conversation back in a transaction of its own (a worker that failed)."""
+        async with session_scope(self._sessions) as session:
+            await self.release(session, conversation_id)
+
     @contextlib.asynccontextmanager
-    async def held(self, conversation_id: str) -> AsyncIterator[bool]:
-        """Yield True while this instance holds the conversation (renewed by a heartbeat), False
-        when another holds it; the lease is handed back on the way out."""
-        if not await self._claim(conversation_id):
-            yield False
-            return
+    async def renewed(self, conversation_id: str) -> AsyncIterator[asyncio.Event]:
+        """Renew a claimed lease by a heartbeat until the block ends or the yielded event is set
+        (set it right before committing the release, so no renewal follows a release)."""
         done = asyncio.Event()
         heartbeat = asyncio.create_task(self._keep(conversation_id, done))
         try:
-            yield True
+            yield done
         finally:
             done.set()  # not cancel(): a renewal being written finishes cleanly
             await heartbeat
-            await self._release(conversation_id)
 
     async def release_all(self) -> None:
         """Hand back every lease of this instance (shutdown): other instances take them at once."""
@@ -67,23 +98,6 @@ class ConversationLeases:
         except Exception as exc:
             if not self._database.absorb(exc):  # an outage: the leases simply run out
                 raise
-
-    async def _claim(self, conversation_id: str) -> bool:
-        now = utcnow()
-        async with session_scope(self._sessions) as session:
-            result = await session.execute(
-                update(Conversation)
-                .where(
-                    Conversation.id == conversation_id,
-                    or_(
-                        Conversation.lease_until.is_(None),
-                        Conversation.lease_until < now,
-                        Conversation.lease_owner == self._instance,
-                    ),
-                )
-                .values(lease_owner=self._instance, lease_until=now + self._lease)
-            )
-            return bool(getattr(result, "rowcount", 0) == 1)
 
     async def _keep(self, conversation_id: str, done: asyncio.Event) -> None:
         """Renew every third of the lease until `done`."""
@@ -103,7 +117,7 @@ class ConversationLeases:
                         )
                         .values(lease_until=utcnow() + self._lease)
                     )
-                if getattr(result, "rowcount", 0) != 1:
+                if getattr(result, "rowcount", 0) != 1 and not done.is_set():
                     # Taken over after this instance stalled past its lease: the other worker
                     # owns the chat now; Rasa's message ids and the outbox's dedupe keys keep the
                     # turn from being answered twice.
@@ -112,14 +126,3 @@ class ConversationLeases:
             except Exception as exc:
                 if not self._database.absorb(exc):
                     raise
-
-    async def _release(self, conversation_id: str) -> None:
-        async with session_scope(self._sessions) as session:
-            await session.execute(
-                update(Conversation)
-                .where(
-                    Conversation.id == conversation_id,
-                    Conversation.lease_owner == self._instance,
-                )
-                .values(lease_owner=None, lease_until=None)
-            )

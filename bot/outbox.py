@@ -1,7 +1,9 @@
 """Outbox: replies are stored with the turn, then delivered by channel senders with retries.
 
 An item is delivered at most once per claim: it is moved to `sending` by a conditional UPDATE
-before the channel is called, so two dispatchers (or two instances) never send it twice.
+before the channel is called, so two dispatchers (or two instances) never send it twice. A reply
+whose chat has nothing else undelivered is stored already claimed and sent right after its
+transaction commits: one commit per reply (its `done`) instead of a read, a claim and a finish.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from bot.storage import session_scope, utcnow
 
 log = logging.getLogger(__name__)
 _WAKE_PENDING = "outbox_wake_pending"
+_CLAIMED = "outbox_claimed"
+_LISTENING = "outbox_listening"
+_UNFINISHED = (ItemStatus.PENDING, ItemStatus.SENDING)
 
 
 class RetryLater(Exception):
@@ -80,6 +85,8 @@ class Outbox:
         self.queued = asyncio.Event()
         self._stopping = asyncio.Event()
         self._pass: asyncio.Future[int] | None = None
+        self._direct: set[asyncio.Task[None]] = set()
+        self._running = False
         self._database = OutageLog("outbox", log)
 
     async def enqueue(
@@ -119,21 +126,89 @@ class Outbox:
             dedupe_key=dedupe_key,
             message=message.model_dump(mode="json"),
         )
+        claimed = await self._claim_with_enqueue(session, item)
         session.add(item)
         await session.flush()
-        self._wake_after_commit(session)
+        self._wake_after_commit(session, claimed)
         return item
 
-    def _wake_after_commit(self, session: AsyncSession) -> None:
-        """Wake the dispatcher once the reply is visible: waking it earlier finds nothing and
-        leaves the reply waiting a whole poll interval."""
-        if session.info.get(_WAKE_PENDING):
+    async def _claim_with_enqueue(self, session: AsyncSession, item: OutboxItem) -> bool:
+        """Claim a chat's reply for its first attempt in the transaction that stores it, when
+        nothing of that chat is still undelivered: it is sent right after the commit, without a
+        dispatcher pass reading the table and a claim transaction of its own. Only while the
+        dispatcher runs (it also serves the replies of a worker that stopped)."""
+        if not self._running or self._stopping.is_set() or item.channel not in self.senders:
+            return False
+        claimed: dict[str, list[OutboxItem]] = session.info.setdefault(_CLAIMED, {})
+        if item.conversation_id not in claimed:
+            earlier = await session.scalar(
+                select(OutboxItem.id)
+                .where(
+                    OutboxItem.conversation_id == item.conversation_id,
+                    OutboxItem.status.in_(_UNFINISHED),
+                )
+                .limit(1)
+            )
+            if earlier is not None:
+                return False
+            claimed[item.conversation_id] = []
+        item.status = ItemStatus.SENDING
+        item.next_attempt_at = utcnow() + self._lease
+        item.attempts = 0
+        claimed[item.conversation_id].append(item)
+        return True
+
+    def _wake_after_commit(self, session: AsyncSession, claimed: bool) -> None:
+        """Once the reply is visible, send what was claimed with it and wake the dispatcher for
+        the rest: waking it earlier finds nothing and leaves the reply waiting a poll interval."""
+        if not claimed:
+            session.info[_WAKE_PENDING] = True
+        if session.info.get(_LISTENING):
             return
-        session.info[_WAKE_PENDING] = True
+        session.info[_LISTENING] = True
         event.listen(session.sync_session, "after_commit", self._committed, once=True)
+        event.listen(session.sync_session, "after_rollback", self._rolled_back, once=True)
 
     def _committed(self, session: Session) -> None:
-        session.info.pop(_WAKE_PENDING, None)
+        session.info.pop(_LISTENING, None)
+        if session.info.pop(_WAKE_PENDING, None):
+            self.queued.set()
+        for items in session.info.pop(_CLAIMED, {}).values():
+            if items:
+                task = asyncio.ensure_future(self._deliver_claimed(items))
+                self._direct.add(task)
+                task.add_done_callback(self._direct.discard)
+
+    @staticmethod
+    def _rolled_back(session: Session) -> None:
+        for key in (_LISTENING, _WAKE_PENDING, _CLAIMED):
+            session.info.pop(key, None)
+
+    async def _deliver_claimed(self, items: list[OutboxItem]) -> None:
+        """Send replies claimed with their enqueue, in order; a reply that must wait hands the
+        later ones back to the dispatcher at once (not after their claim runs out)."""
+        try:
+            for index, item in enumerate(items):
+                if not await self._send(item):
+                    await self._unclaim(items[index + 1 :])
+                    return
+        except Exception as exc:
+            self._metrics.errors.labels(component="outbox").inc()
+            if not self._database.absorb(exc):  # the claims run out; the dispatcher retakes them
+                log.exception("outbox delivery failed")
+
+    async def _unclaim(self, items: list[OutboxItem]) -> None:
+        if not items:
+            return
+        async with session_scope(self._sessions) as session:
+            await session.execute(
+                update(OutboxItem)
+                .where(
+                    OutboxItem.id.in_([item.id for item in items]),
+                    OutboxItem.status == ItemStatus.SENDING,
+                )
+                .values(status=ItemStatus.PENDING, next_attempt_at=utcnow())
+            )
         self.queued.set()
 
     async def mark_failed(self, outbox_id: int, reason: str) -> None:
@@ -151,6 +226,7 @@ class Outbox:
         """Deliver due items; wake when something is queued or every poll interval.
 
         Returns once `shutdown` has begun, after the pass in progress."""
+        self._running = True
         while not self._stopping.is_set():
             self._pass = asyncio.ensure_future(self.deliver_due())
             try:
@@ -171,12 +247,13 @@ class Outbox:
         left claimed as `sending` by an instance that is gone."""
         self._stopping.set()
         self.queued.set()
-        current = self._pass
-        if current is not None and not current.done():
-            done, _ = await asyncio.wait([current], timeout=grace_s)
-            if not done:
-                log.warning("outbox pass still running at shutdown was cancelled")
-                current.cancel()
+        running = [task for task in (self._pass, *self._direct) if task is not None]
+        if running:
+            _, late = await asyncio.wait(running, timeout=grace_s)
+            if late:
+                log.warning("outbox sends still running at shutdown were cancelled")
+            for task in late:
+                task.cancel()
 
     async def deliver_due(self) -> int:
         """One pass: for each chat, send its due items in order; returns how many were sent."""

@@ -15,11 +15,13 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.facts import FactSigner, TurnFacts
 from bot.inbox import Inbox
@@ -89,6 +91,34 @@ def rasa_metadata(message: InboundMessage, facts: FactSigner) -> dict[str, Any]:
     if message.attachment is not None:
         metadata["attachment"] = {"kind": message.attachment.kind}
     return metadata
+
+
+_RELEASES = "router_releases"
+
+
+@dataclass
+class _Step:
+    """The next inbox item of a leased conversation, and the conversation's state with it."""
+
+    item: InboxItem
+    message: InboundMessage
+    state: str
+
+
+@dataclass
+class _TurnEnd:
+    """What the transaction ending a worker's last turn needs: the heartbeat to stop, and where
+    to note that the lease went back with it (so the worker does not release it again)."""
+
+    conversation_id: str
+    renewal: asyncio.Event = field(default_factory=asyncio.Event)
+    released: bool = False
+
+
+def _released(session: Session) -> None:
+    turn_end = session.info.pop(_RELEASES, None)
+    if isinstance(turn_end, _TurnEnd):
+        turn_end.released = True
 
 
 class Router:
@@ -196,12 +226,8 @@ class Router:
     async def _work(self, conversation_id: str) -> None:
         try:
             async with self._slots:
-                if self._stopping.is_set():
-                    return
-                async with self._leases.held(conversation_id) as mine:
-                    while mine and not self._stopping.is_set():
-                        if not await self._process_next(conversation_id):
-                            break
+                if not self._stopping.is_set():
+                    await self._run_conversation(conversation_id)
         except Exception as exc:
             self._metrics.errors.labels(component="router").inc()
             if not self._database.absorb(exc):  # an outage: the item stays pending
@@ -209,12 +235,37 @@ class Router:
         finally:
             self._active.discard(conversation_id)
 
-    async def _process_next(self, conversation_id: str) -> bool:
-        """Handle the oldest pending item; False when none is due (or it must wait)."""
-        now = utcnow()
-        async with self._sessions() as session:
-            item = await session.scalar(
-                select(InboxItem)
+    async def _run_conversation(self, conversation_id: str) -> None:
+        """Work off the conversation's due items under its lease.
+
+        Two commits per turn: the claim reads the first item in its own transaction, and each
+        turn's record reads the next item in the same transaction, handing the lease back there
+        when nothing more is due. A turn is done only in the transaction that stores its answer.
+        """
+        async with session_scope(self._sessions) as session:
+            if not await self._leases.claim(session, conversation_id):
+                return
+            step = await self._next_step(session, conversation_id)
+            if step is None:
+                await self._leases.release(session, conversation_id)
+        if step is None:
+            return
+        turn_end = _TurnEnd(conversation_id)
+        try:
+            async with self._leases.renewed(conversation_id) as renewal:
+                turn_end.renewal = renewal
+                while step is not None:
+                    step = await self._process(step, turn_end)
+        finally:
+            if not turn_end.released:
+                await self._leases.release_now(conversation_id)
+
+    async def _next_step(self, session: AsyncSession, conversation_id: str) -> _Step | None:
+        """The conversation's oldest pending item when it is due, with the conversation's state."""
+        row = (
+            await session.execute(
+                select(InboxItem, Conversation.state)
+                .join(Conversation, Conversation.id == InboxItem.conversation_id)
                 .where(
                     InboxItem.conversation_id == conversation_id,
                     InboxItem.status == ItemStatus.PENDING,
@@ -222,37 +273,65 @@ class Router:
                 .order_by(InboxItem.id)
                 .limit(1)
             )
-        if item is None or item.next_attempt_at > now:
-            return False
-        message = InboundMessage.model_validate(item.message)
+        ).first()
+        if row is None or row[0].next_attempt_at > utcnow():
+            return None
+        item, state = row
+        return _Step(item, InboundMessage.model_validate(item.message), state)
+
+    async def _end_turn(
+        self, session: AsyncSession, item_id: int, turn_end: _TurnEnd
+    ) -> _Step | None:
+        """In the transaction that finishes a turn: mark it done and read the next item; with
+        none due (or at shutdown) hand the lease back in the same commit."""
+        await self._mark_done(session, item_id)
+        step = None
+        if not self._stopping.is_set():
+            step = await self._next_step(session, turn_end.conversation_id)
+        if step is None:
+            turn_end.renewal.set()  # no heartbeat after the release below
+            await self._leases.release(session, turn_end.conversation_id)
+            session.info[_RELEASES] = turn_end
+            event.listen(session.sync_session, "after_commit", _released, once=True)
+        return step
+
+    async def _process(self, step: _Step, turn_end: _TurnEnd) -> _Step | None:
+        """Handle one item; the next one to handle, or None when the worker stops here."""
+        item, message = step.item, step.message
         try:
-            if await self._held_by_operator(item, message):
-                return True
+            if step.state == ConversationState.HANDOFF:
+                consumed, following = await self._held_by_operator(item, message, turn_end)
+                if consumed:
+                    return following
         except RasaUnavailable as exc:
             await self._postpone(item, message, str(exc))
-            return False
-        return await self._through_rasa(item, message)
+            return None
+        return await self._through_rasa(item, message, turn_end)
 
-    async def _held_by_operator(self, item: InboxItem, message: InboundMessage) -> bool:
-        """True when the handoff module consumed the message of a conversation it holds.
+    async def _held_by_operator(
+        self, item: InboxItem, message: InboundMessage, turn_end: _TurnEnd
+    ) -> tuple[bool, _Step | None]:
+        """(True, next step) when the handoff module consumed the message of a conversation it
+        holds.
 
         When it hands the conversation back instead (the citizen left the queue), Rasa's tracker
         is resumed before that transaction commits, so a failure leaves both to be retried.
         """
         handler = self.held_message_handler
         if handler is None:
-            return False
+            return False, None
         async with session_scope(self._sessions) as session:
             conversation = await session.get(Conversation, message.conversation_id)
             if conversation is None or conversation.state != ConversationState.HANDOFF:
-                return False
+                return False, None
             if await handler(session, message):
-                await self._mark_done(session, item.id)
-                return True
+                return True, await self._end_turn(session, item.id, turn_end)
             await self._rasa.append_events(message.conversation_id, RESUME_EVENTS)
-        return False
+        return False, None
 
-    async def _through_rasa(self, item: InboxItem, message: InboundMessage) -> bool:
+    async def _through_rasa(
+        self, item: InboxItem, message: InboundMessage, turn_end: _TurnEnd
+    ) -> _Step | None:
         started = time.perf_counter()
         try:
             if message.resume_bot:
@@ -266,14 +345,13 @@ class Router:
             )
         except RasaUnavailable as exc:
             await self._postpone(item, message, str(exc))
-            return False
+            return None
         self._metrics.turn_latency.labels(channel=message.channel).observe(
             time.perf_counter() - started
         )
         async with session_scope(self._sessions) as session:
             await self._record_turn(session, item, message, turn)
-            await self._mark_done(session, item.id)
-        return True
+            return await self._end_turn(session, item.id, turn_end)
 
     async def _record_turn(
         self, session: AsyncSession, item: InboxItem, message: InboundMessage, turn: RasaTurn

@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     max_text_chars: int = 4000
     router_poll_interval_s: float = 1.0
     router_lease_s: float = 6.0
+    status_poll_interval_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="appeal status notifications are written by other processes (the action "
+        "server, agencies' systems): polled, but not every second for a message nobody awaits",
+    )
     retry_backoff_max_s: float = 60.0
     outbox_max_attempts: int = 12
     # --- resilience ---

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 
 from aiogram import Bot
@@ -31,6 +32,7 @@ class UpdateIntake:
         self.inbox = inbox
         self.callbacks = callbacks
         self.typing = typing
+        self._answers: set[asyncio.Task[None]] = set()
 
     def parse(self, update: Update) -> InboundMessage | None:
         """The citizen's turn in the update (None when it carries nothing for the bot)."""
@@ -41,9 +43,14 @@ class UpdateIntake:
         if message is not None and await self.inbox.accept(message) and self.typing is not None:
             self.typing.start(message.chat_id)
         if update.callback_query is not None:
-            with contextlib.suppress(TelegramAPIError, TelegramNetworkError):
-                # short timeout: a slow Bot API must not hold Telegram's webhook call
-                await self.bot.answer_callback_query(update.callback_query.id, request_timeout=5)
+            # after the ack, not before it: a slow Bot API must not hold Telegram's webhook call
+            task = asyncio.create_task(self._answer_callback(update.callback_query.id))
+            self._answers.add(task)
+            task.add_done_callback(self._answers.discard)
+
+    async def _answer_callback(self, callback_id: str) -> None:
+        with contextlib.suppress(TelegramAPIError, TelegramNetworkError):  # cosmetic: the spinner
+            await self.bot.answer_callback_query(callback_id, request_timeout=5)
 
     async def take(self, update: Update) -> None:
         """Parse and store one update."""

@@ -13,6 +13,8 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.methods.base import Response
+from aiogram.types import File, Message
 
 from adapters.ratelimit import SendRateLimiter
 from adapters.telegram.callbacks import CallbackRegistry
@@ -21,6 +23,12 @@ from adapters.telegram.render import render
 from adapters.telegram.typing import TypingIndicator
 from bot.messages import OutboundMessage
 from bot.outbox import Delivery, DeliveryFailed, RetryLater
+
+# pydantic caches parametrised generic models weakly: unless something holds aiogram's
+# `Response[Message]` and `Response[bool]`, each garbage collection drops them and the next Bot API
+# answer builds the model class again (`create_generic_submodel`, 12 % of the app's CPU per turn
+# in bench/PROFILE.md). Holding them here makes every answer hit the cache.
+BOT_API_RESPONSES = (Response[Message], Response[bool], Response[File])
 
 
 def create_bot(token: str, api_url: str) -> Bot:

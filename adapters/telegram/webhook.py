@@ -26,7 +26,7 @@ from adapters.telegram.files import TelegramFiles
 from adapters.telegram.intake import ALLOWED_UPDATES, UpdateIntake
 from adapters.telegram.polling import TelegramPoller
 from adapters.telegram.sender import TelegramSender, create_bot
-from adapters.telegram.typing import TypingIndicator
+from adapters.telegram.typing import TYPING_DELAY_S, TypingIndicator
 from bot.attachments import AttachmentFetchers
 from bot.inbox import Inbox
 from bot.outbox import Outbox
@@ -114,7 +114,7 @@ def setup_telegram(
     """
     bot = create_bot(token, api_url)
     callbacks = CallbackRegistry()
-    typing = TypingIndicator(bot)
+    typing = TypingIndicator(bot, delay_s=TYPING_DELAY_S)
     sender = TelegramSender(bot, callbacks, limiter=SendRateLimiter(), typing=typing)
     outbox.senders[sender.channel] = sender
     if attachments is not None:

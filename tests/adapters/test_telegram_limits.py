@@ -190,3 +190,18 @@ async def test_typing_failure_is_harmless(bot: Bot, fake_telegram: FakeTelegram)
     await asyncio.sleep(0.3)
     assert fake_telegram.sent("sendChatAction") == []
     await typing.close()
+
+
+async def test_no_typing_indicator_when_the_reply_comes_fast(
+    bot: Bot, callbacks: CallbackRegistry, fake_telegram: FakeTelegram
+) -> None:
+    """Regression: every reply came with a `sendChatAction` although it arrived at once."""
+    typing = TypingIndicator(bot, delay_s=0.3)
+    sender = TelegramSender(bot, callbacks, typing=typing)
+    typing.start("111")
+    await sender.send("111", OutboundMessage(text="Здравствуйте!"), Delivery(1, 1, 1))
+    typing.start("111")  # the next message: its answer takes longer than the delay
+    await asyncio.sleep(0.6)
+    await sender.send("111", OutboundMessage(text="Ваше заявление принято."), Delivery(2, 2, 1))
+    assert len(fake_telegram.sent("sendChatAction")) == 1
+    await typing.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -191,6 +192,10 @@ async def test_callback_query_stored_then_answered(
     (item,) = await stored(sessions)
     assert item["kind"] == InboundKind.BUTTON
     assert item["payload"] == long_payload
+    for _ in range(200):  # answered after the acknowledgement, in the background
+        if fake_telegram.sent("answerCallbackQuery"):
+            break
+        await asyncio.sleep(0.01)
     assert fake_telegram.sent("answerCallbackQuery") == [{"callback_query_id": "cq-10"}]
 
 

@@ -61,6 +61,7 @@ async def test_a_database_blip_answers_webhooks_503_and_logs_one_warning_per_com
         telegram_webhook_secret=SECRET,
         telegram_api_url=closed,
         router_poll_interval_s=0.1,
+        status_poll_interval_s=0.1,
         handoff_tick_s=0.1,
     )
     headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}

@@ -12,6 +12,7 @@ from bot.messages import InboundMessage, OutboundMessage
 from bot.metrics import Metrics
 from bot.models import InboxItem, ItemStatus, OutboxItem, TranscriptEntry
 from bot.outbox import Delivery, DeliveryFailed, Outbox, RetryLater
+from bot.storage import session_scope
 from bot.transcript import history, latest
 from tests.support import seed_replies
 
@@ -96,3 +97,41 @@ async def test_latest_transcript_lines_are_the_newest_oldest_first(
         newest = [entry.id for entry in await latest(session, "webchat:chat-1", 3)]
     assert len(every) == 5
     assert newest == every[-3:]
+
+
+async def _sent_count(sender: RecordingSender, count: int) -> list[str | None]:
+    for _ in range(500):
+        if len(sender.sent) >= count:
+            break
+        await asyncio.sleep(0.02)
+    return [text for _, text in sender.sent]
+
+
+async def test_replies_claimed_with_their_turn_keep_order_through_a_retry(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Replies stored already claimed (the running dispatcher's fast path): when the first must
+    wait (429), the others of its turn and the next turn's reply still arrive after it, in order,
+    each once."""
+    sender = RecordingSender([RetryLater("429", after_s=0.0)])
+    outbox = _outbox(sessions, sender)
+    running = asyncio.create_task(outbox.run_forever())
+    await asyncio.sleep(0)
+    try:
+        await seed_replies(outbox, sessions, "webchat", "chat-1", 3)
+        async with session_scope(sessions) as session:  # the next turn, while 0–2 are pending
+            await outbox.enqueue(
+                session,
+                conversation_id="webchat:chat-1",
+                channel="webchat",
+                chat_id="chat-1",
+                message=OutboundMessage(text="ответ 3"),
+                dedupe_key="k3",
+            )
+        assert await _sent_count(sender, 4) == [f"ответ {i}" for i in range(4)]
+    finally:
+        await outbox.shutdown(5.0)
+        await running
+    async with sessions() as session:
+        statuses = list(await session.scalars(select(OutboxItem.status).order_by(OutboxItem.id)))
+    assert statuses == [ItemStatus.DONE] * 4
