@@ -189,6 +189,9 @@ class Outbox:
         later ones back to the dispatcher at once (not after their claim runs out)."""
         try:
             for index, item in enumerate(items):
+                if self._stopping.is_set():  # draining: another instance sends the rest
+                    await self._unclaim(items[index:])
+                    return
                 if not await self._send(item):
                     await self._unclaim(items[index + 1 :])
                     return
@@ -243,8 +246,9 @@ class Outbox:
             self.queued.clear()
 
     async def shutdown(self, grace_s: float) -> None:
-        """Take no new pass; let the one sending now finish (up to `grace_s`), so no reply is
-        left claimed as `sending` by an instance that is gone."""
+        """Take no new pass and claim nothing more; let the sends in flight finish (up to
+        `grace_s`) and hand claimed-but-unsent replies back, so no reply is left claimed as
+        `sending` by an instance that is gone, and none is sent twice."""
         self._stopping.set()
         self.queued.set()
         running = [task for task in (self._pass, *self._direct) if task is not None]
@@ -282,6 +286,10 @@ class Outbox:
     async def _deliver_chat(self, items: list[OutboxItem], now: datetime) -> int:
         sent = 0
         for item in items:
+            # draining: finish the send in flight, claim nothing more (a send cut off by the
+            # grace period after the channel took it would be sent again by another instance)
+            if self._stopping.is_set():
+                return sent
             if item.next_attempt_at > now or not await self._claim(item):
                 return sent
             outcome = await self._send(item)

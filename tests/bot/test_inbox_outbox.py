@@ -135,3 +135,44 @@ async def test_replies_claimed_with_their_turn_keep_order_through_a_retry(
     async with sessions() as session:
         statuses = list(await session.scalars(select(OutboxItem.status).order_by(OutboxItem.id)))
     assert statuses == [ItemStatus.DONE] * 4
+
+
+class GatedSender(RecordingSender):
+    """A channel whose every send waits at a gate the test opens: a send in flight on demand."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = asyncio.Event()
+        self.gate = asyncio.Event()
+
+    async def send(self, chat_id: str, message: OutboundMessage, delivery: Delivery) -> None:
+        self.started.set()
+        await self.gate.wait()
+        await super().send(chat_id, message, delivery)
+
+
+async def test_a_draining_instance_finishes_the_send_in_flight_and_hands_the_rest_back(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """SIGTERM while a chat's replies go out: the reply on the wire is finished, the later ones
+    are not claimed by the stopping instance (a send cut off after the channel took it would be
+    repeated) but handed back, and another instance sends each exactly once, in order."""
+    stopping_sender = GatedSender()
+    stopping = _outbox(sessions, stopping_sender)
+    await seed_replies(stopping, sessions, "webchat", "chat-1", 3)
+    running = asyncio.create_task(stopping.run_forever())
+    await asyncio.wait_for(stopping_sender.started.wait(), 10)
+    drained = asyncio.create_task(stopping.shutdown(5.0))
+    await asyncio.sleep(0.05)
+    stopping_sender.gate.set()
+    await drained
+    await running
+    assert [text for _, text in stopping_sender.sent] == ["ответ 0"]
+    async with sessions() as session:
+        statuses = list(await session.scalars(select(OutboxItem.status).order_by(OutboxItem.id)))
+    assert statuses == [ItemStatus.DONE, ItemStatus.PENDING, ItemStatus.PENDING]
+
+    other_sender = RecordingSender()
+    other = _outbox(sessions, other_sender)
+    assert await other.deliver_due() == 2
+    assert [text for _, text in other_sender.sent] == ["ответ 1", "ответ 2"]
