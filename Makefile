@@ -89,12 +89,13 @@ run: setup $(SECRETS) migrate demo-data train ## start rasa, the action server a
 	@echo "Operator console: http://localhost:$${APP_PORT:-8080}/console"
 	RASA_MODEL=$(MODEL) .venv/bin/honcho start -f Procfile
 
-lint: .venv/.synced .venv-rasa/.synced ## ruff, mypy (strict; nlu/ with Rasa's environment) and the import contracts
+lint: .venv/.synced .venv-rasa/.synced ## ruff, mypy (strict; nlu/ with Rasa's environment), the import contracts, JS syntax
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy bot adapters actions handoff identifiers workcalendar l10n review publishing tests bench
 	.venv-rasa/bin/mypy --config-file mypy-rasa.toml nlu identifiers rasa_server
 	.venv/bin/lint-imports --no-cache
+	for f in handoff/console/static/*.js adapters/webchat/static/*.js; do node --input-type=module --check < $$f || { echo "syntax error in $$f"; exit 1; }; done
 
 test: setup browser-deps train ## every test: lint, unit, integration (SQLite and PostgreSQL), Rasa data and stories
 	$(MAKE) --no-print-directory lint
