@@ -11,6 +11,11 @@ ranking stays, so the guesses are still DIET's best. Small talk («здравс�
 
 What counts as a function word comes from pymorphy3's grammemes (the same analyzer the
 tokenizer uses), plus a short list of lemmas that hedge without naming anything.
+
+A message with no word at all («😀😀😀», «???», «.») gives DIET nothing but the sentence
+encoder's vector of a symbol, and it lands confidently on whatever intent sits nearest (with e5,
+`affirm` at 0.76 for all of those): such a message is a doubt whatever the intent, so the
+citizen is shown the guesses instead of a «да» nobody said.
 """
 
 from __future__ import annotations
@@ -35,6 +40,11 @@ EMPTY_GRAMMEMES = frozenset({"Apro", "Dmns", "Ques"})
 _WORD = re.compile(r"[а-яё-]+")
 
 
+def is_wordless(text: str) -> bool:
+    """True for a message of symbols only: emoji, punctuation (and not an empty one)."""
+    return bool(text.strip()) and re.search(r"\w", text) is None
+
+
 def is_contentless(text: str, hedges: frozenset[str]) -> bool:
     """True when every word of `text` is a function word or a hedge (and there is a word)."""
     words = [t.lower().replace("ё", "е") for t, _, _ in tokens(text) if re.search(r"\w", t)]
@@ -54,7 +64,8 @@ def is_contentless(text: str, hedges: frozenset[str]) -> bool:
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class ContentlessMessageGuard(GraphComponent):
-    """Zeroes the confidence of a task intent predicted for a message that names nothing."""
+    """Zeroes the confidence of a task intent predicted for a message that names nothing, and
+    of any intent predicted for a message without a word."""
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
@@ -112,8 +123,10 @@ class ContentlessMessageGuard(GraphComponent):
         """Takes the confidence from a task intent of a contentless message without entities."""
         for message in messages:
             intent = message.get(INTENT) or {}
-            if intent.get("name") not in self._tasks or message.get(ENTITIES):
+            text = str(message.get(TEXT) or "")
+            if not intent.get("name") or message.get(ENTITIES):
                 continue
-            if is_contentless(str(message.get(TEXT) or ""), self._hedges):
+            task = intent.get("name") in self._tasks
+            if is_wordless(text) or (task and is_contentless(text, self._hedges)):
                 message.set(INTENT, {**intent, "confidence": 0.0}, add_to_output=True)
         return messages

@@ -14,6 +14,7 @@ from bot.retention.tracker import TrackerStore
 from bot.settings import Settings
 from handoff.audit import record_audit
 from handoff.retention import forget_conversation, purge_handoff
+from review.retention import forget_review_items, purge_review_items
 
 FORGET_AUDIT_ACTION = "forget"
 
@@ -41,8 +42,12 @@ async def _purge_handoff(session: AsyncSession, cutoffs: Cutoffs) -> dict[str, i
     return await purge_handoff(session, cutoffs.transcript, cutoffs.audit)
 
 
-FORGETTERS: tuple[Forgetter, ...] = (_forget_tickets, forget_conversation)
-PURGE_STEPS: tuple[PurgeStep, ...] = (_purge_tickets, _purge_handoff)
+async def _purge_review(session: AsyncSession, cutoffs: Cutoffs) -> dict[str, int]:
+    return await purge_review_items(session, cutoffs.transcript)
+
+
+FORGETTERS: tuple[Forgetter, ...] = (_forget_tickets, forget_conversation, forget_review_items)
+PURGE_STEPS: tuple[PurgeStep, ...] = (_purge_tickets, _purge_handoff, _purge_review)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,8 @@ from bot.retention.wiring import PURGE_STEPS, DataLifecycle, data_lifecycle
 from bot.settings import Settings
 from bot.storage import session_scope
 from handoff.models import AuditEntry, ChatStatus, HandoffChat, OperatorGroup, Rating
+from review.models import ReviewItem
+from review.queue import text_key
 from tests.support import ROOT
 from tests.walk import (
     add_tracker_events,
@@ -135,6 +137,18 @@ async def add_handoff_chat(session: AsyncSession, cid: str, at: datetime, number
     return chat.id
 
 
+def review_item(cid: str, text: str, at: datetime) -> ReviewItem:
+    return ReviewItem(
+        text=text,
+        text_key=text_key(text),
+        channel="telegram",
+        conversation_id=cid,
+        reasons=["fallback"],
+        created_at=at,
+        updated_at=at,
+    )
+
+
 def purge_of(sessions: async_sessionmaker[AsyncSession], database_url: str) -> Purge:
     return Purge(sessions, TrackerStore(database_url), DEFAULTS, PURGE_STEPS)
 
@@ -163,6 +177,8 @@ async def test_purge_removes_each_kind_past_its_period_and_nothing_else(
         session.add(AuditEntry(action="open", chat_id=chat_id, created_at=ago(10)))
         session.add(LookupAttempt(sender_id=live, at=ago(40), success=False))
         session.add(LookupAttempt(sender_id=live, at=ago(1), success=False))
+        for cid, text, at in ((old, "старый вопрос", ago(120)), (live, "новый вопрос", ago(10))):
+            session.add(review_item(cid, text, at))
         for delivered in (ago(40), None):
             session.add(
                 StatusNotification(
@@ -204,6 +220,8 @@ async def test_purge_removes_each_kind_past_its_period_and_nothing_else(
         "handoff_summaries": 1,
         "audit": 1,
         "handoff_chats": 0,
+        "review_items": 1,
+        "review_links": 0,
         "conversations": 1,
         "tracker_events": 4,
     }
@@ -223,6 +241,7 @@ async def test_purge_removes_each_kind_past_its_period_and_nothing_else(
         assert await session.scalar(select(func.count()).select_from(LookupAttempt)) == 1
         pending = list(await session.scalars(select(StatusNotification)))
         assert [n.delivered_at for n in pending] == [None]
+        assert list(await session.scalars(select(ReviewItem.text))) == ["новый вопрос"]
     assert await tracker_senders(database_url) == {live: 2, long_session: 2}
 
     again = await purge_of(sessions, database_url).run(NOW)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from nlu.contentless import ContentlessMessageGuard, is_contentless
+from nlu.contentless import ContentlessMessageGuard, is_contentless, is_wordless
 
 GUARD = ContentlessMessageGuard(ContentlessMessageGuard.get_default_config())
 HEDGES = frozenset(ContentlessMessageGuard.get_default_config()["hedges"])
@@ -60,3 +60,15 @@ def test_small_talk_and_messages_with_entities_keep_their_confidence() -> None:
 def test_a_real_request_keeps_its_confidence() -> None:
     [message] = GUARD.process([_parsed("где мое заявление", "appeal_status")])
     assert message.get("intent")["confidence"] == 0.99
+
+
+@pytest.mark.parametrize("text", ["😀😀😀", "🙂🙂", "???", ".", " 👍 "])
+def test_a_message_without_a_word_is_a_doubt_whatever_the_intent(text: str) -> None:
+    assert is_wordless(text)
+    [message] = GUARD.process([_parsed(text, "affirm")])
+    assert message.get("intent") == {"name": "affirm", "confidence": 0.0}
+
+
+@pytest.mark.parametrize("text", ["ок", "1", "", "   ", "да 👍"])
+def test_a_word_or_a_digit_is_not_wordless(text: str) -> None:
+    assert not is_wordless(text)
