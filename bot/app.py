@@ -15,9 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.channels import setup_channels
-from adapters.ratelimit import LocalBuckets, RedisBuckets, SendRateLimiter
-from adapters.telegram import TelegramSender
-from adapters.viber.sender import ViberSender
+from adapters.ratelimit import LocalBuckets, RedisBuckets
 from adapters.webchat import WebchatSender, setup_webchat
 from bot.attachments import AttachmentFetchers
 from bot.facts import FactSigner
@@ -112,40 +110,17 @@ async def _workers(app: web.Application) -> AsyncIterator[None]:
             await task
 
 
-def _limit_sending(outbox: Outbox, settings: Settings, redis: Redis | None) -> None:
-    """Give the messenger senders their rate limits; with Redis one budget for all instances."""
-    buckets = RedisBuckets(redis) if redis is not None else LocalBuckets()
-    limits = {"telegram": settings.telegram_per_s, "viber": settings.viber_per_s}
-    for channel, per_second in limits.items():
-        sender = outbox.senders.get(channel)
-        if isinstance(sender, TelegramSender | ViberSender):
-            sender.limiter = SendRateLimiter(
-                channel=channel,
-                chat_burst=settings.chat_burst,
-                chat_per_s=settings.chat_per_s,
-                per_second=per_second,
-                buckets=buckets,
-            )
-
-
 def rasa_urls(settings: Settings) -> list[str]:
     """Every Rasa server the app spreads turns over: RASA_URLS, else RASA_URL."""
     urls = [url.strip() for url in settings.rasa_urls.split(",") if url.strip()]
     return urls or [settings.rasa_url]
 
 
-def _setup_data_lifecycle(
-    app: web.Application,
-    settings: Settings,
-    sessions: async_sessionmaker[AsyncSession],
-    router: Router,
-) -> None:
-    """Retention purge and forget-me: the router hands `forget` payloads to the eraser, the job
-    runs both beside the router."""
-    lifecycle = data_lifecycle(settings, sessions)
-    router.custom_handlers["forget"] = lifecycle.eraser.on_forget
-    app[DATA_LIFECYCLE] = lifecycle
-    app[RETENTION] = RetentionJob(
+def _retention_job(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], lifecycle: DataLifecycle
+) -> RetentionJob:
+    """Retention purge and forget-me run beside the router (the eraser gets `forget` payloads)."""
+    return RetentionJob(
         lifecycle.eraser,
         lifecycle.purge,
         PurgeLease(sessions, settings.instance_name, settings.retention_purge_interval_s),
@@ -157,6 +132,7 @@ def _inbox(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     metrics: Metrics,
+    outbox: Outbox,
     redis: Redis | None,
     wakeups: RedisWakeups | None,
 ) -> Inbox:
@@ -168,6 +144,7 @@ def _inbox(
         sessions,
         partial(wakeups.publish, "inbox") if wakeups else None,
         flood=create_flood_limiter(flood, redis),
+        flood_notice=OutboxFloodNotice(outbox),
         on_dropped=lambda m: metrics.messages_dropped.labels(
             channel=m.channel, reason="flood"
         ).inc(),
@@ -175,6 +152,39 @@ def _inbox(
     if wakeups is not None:
         wakeups.subscribe("inbox", inbox.arrived)
     return inbox
+
+
+def _router(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    inbox: Inbox,
+    outbox: Outbox,
+    rasa: RasaClient,
+    metrics: Metrics,
+    handoff: HandoffService,
+    lifecycle: DataLifecycle,
+) -> Router:
+    """The router with the payloads other packages handle: handoff's and forget-me's."""
+    return Router(
+        sessions,
+        inbox,
+        outbox,
+        rasa,
+        metrics,
+        instance=settings.instance_name,
+        lease_s=settings.router_lease_s,
+        poll_interval_s=settings.router_poll_interval_s,
+        backoff_max_s=settings.retry_backoff_max_s,
+        max_text_chars=settings.max_text_chars,
+        facts=FactSigner(settings.facts_signing_key.get_secret_value().encode()),
+        custom_handlers={
+            "handoff": handoff.intake.on_handoff,
+            "csat": handoff.intake.on_csat,
+            "leave_queue": handoff.intake.on_leave_queue,
+            "forget": lifecycle.eraser.on_forget,
+        },
+        held_message_handler=handoff.intake.on_citizen_message,
+    )
 
 
 async def create_app(settings: Settings, *, run_workers: bool = True) -> web.Application:
@@ -196,7 +206,6 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     )
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     wakeups = RedisWakeups(redis) if redis is not None else None
-    inbox = _inbox(settings, sessions, metrics, redis, wakeups)
     outbox = Outbox(
         sessions,
         metrics,
@@ -204,20 +213,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
         backoff_max_s=settings.retry_backoff_max_s,
         poll_interval_s=settings.router_poll_interval_s,
     )
-    inbox.flood_notice = OutboxFloodNotice(outbox)
-    router = Router(
-        sessions,
-        inbox,
-        outbox,
-        rasa,
-        metrics,
-        instance=settings.instance_name,
-        lease_s=settings.router_lease_s,
-        poll_interval_s=settings.router_poll_interval_s,
-        backoff_max_s=settings.retry_backoff_max_s,
-        max_text_chars=settings.max_text_chars,
-        facts=FactSigner(settings.facts_signing_key.get_secret_value().encode()),
-    )
+    inbox = _inbox(settings, sessions, metrics, outbox, redis, wakeups)
     handoff = HandoffService(
         sessions,
         inbox,
@@ -229,12 +225,8 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     )
     if wakeups is not None:
         wakeups.subscribe("handoff", handoff.changed)
-    router.custom_handlers.update(
-        handoff=handoff.intake.on_handoff,
-        csat=handoff.intake.on_csat,
-        leave_queue=handoff.intake.on_leave_queue,
-    )
-    router.held_message_handler = handoff.intake.on_citizen_message
+    lifecycle = data_lifecycle(settings, sessions)
+    router = _router(settings, sessions, inbox, outbox, rasa, metrics, handoff, lifecycle)
     app[SETTINGS] = settings
     app[LIFECYCLE] = Lifecycle()
     app[ENGINE] = engine
@@ -247,17 +239,18 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     app[ROUTER] = router
     app[HANDOFF] = handoff
     app[NOTIFIER] = StatusNotifier(sessions, outbox, settings.status_poll_interval_s)
-    _setup_data_lifecycle(app, settings, sessions, router)
+    app[DATA_LIFECYCLE] = lifecycle
+    app[RETENTION] = _retention_job(settings, sessions, lifecycle)
     if redis is not None and wakeups is not None:
         app[REDIS] = redis
         app[WAKEUPS] = wakeups
 
     webchat = WebchatSender()
-    outbox.senders[webchat.channel] = webchat
+    outbox.register(webchat)
     setup_webchat(app, inbox, webchat, sessions, metrics, settings.webchat_allowed_origins)
     app[ATTACHMENTS] = AttachmentFetchers()
-    setup_channels(app, settings, inbox, outbox, metrics, app[ATTACHMENTS])
-    _limit_sending(outbox, settings, redis)
+    buckets = RedisBuckets(redis) if redis is not None else LocalBuckets()
+    setup_channels(app, settings, inbox, outbox, metrics, app[ATTACHMENTS], buckets)
     setup_health(app)
     setup_security_headers(app, settings)
     setup_console_api(app)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Protocol
 
 from sqlalchemy import event, select, update
@@ -81,13 +83,24 @@ class Outbox:
         self._backoff_max = backoff_max_s
         self._poll = poll_interval_s
         self._lease = timedelta(seconds=lease_s)
-        self.senders: dict[str, ChannelSender] = {}
+        self._senders: dict[str, ChannelSender] = {}
         self.queued = asyncio.Event()
         self._stopping = asyncio.Event()
         self._pass: asyncio.Future[int] | None = None
         self._direct: set[asyncio.Task[None]] = set()
         self._running = False
         self._database = OutageLog("outbox", log)
+
+    @property
+    def senders(self) -> Mapping[str, ChannelSender]:
+        """The registered senders by channel (read-only: channels join through `register`)."""
+        return MappingProxyType(self._senders)
+
+    def register(self, sender: ChannelSender) -> None:
+        """A channel's sender joins before the app starts; one sender per channel."""
+        if sender.channel in self._senders:
+            raise ValueError(f"a sender for {sender.channel} is already registered")
+        self._senders[sender.channel] = sender
 
     async def enqueue(
         self,

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -138,6 +138,8 @@ class Router:
         backoff_max_s: float,
         max_text_chars: int,
         facts: FactSigner,
+        custom_handlers: Mapping[str, CustomPayloadHandler] | None = None,
+        held_message_handler: HeldMessageHandler | None = None,
         concurrency: int = 8,
     ) -> None:
         self._sessions = sessions
@@ -158,8 +160,8 @@ class Router:
         self._leases = ConversationLeases(
             sessions, instance=instance, lease_s=lease_s, database=self._database
         )
-        self.custom_handlers: dict[str, CustomPayloadHandler] = {}
-        self.held_message_handler: HeldMessageHandler | None = None
+        self._custom_handlers: dict[str, CustomPayloadHandler] = dict(custom_handlers or {})
+        self._held_message_handler = held_message_handler
 
     async def run_forever(self) -> None:
         """Wake on new inbox items or every poll interval; never dies on one bad conversation.
@@ -317,7 +319,7 @@ class Router:
         When it hands the conversation back instead (the citizen left the queue), Rasa's tracker
         is resumed before that transaction commits, so a failure leaves both to be retried.
         """
-        handler = self.held_message_handler
+        handler = self._held_message_handler
         if handler is None:
             return False, None
         async with session_scope(self._sessions) as session:
@@ -363,7 +365,7 @@ class Router:
             custom = reply.get("custom")
             if isinstance(custom, dict):
                 for key, value in custom.items():
-                    handler = self.custom_handlers.get(key)
+                    handler = self._custom_handlers.get(key)
                     if handler is not None:
                         await handler(session, message.conversation_id, value)
                 if not (reply.get("text") or "request_contact" in custom):

@@ -104,6 +104,7 @@ def setup_telegram(
     mode: Literal["webhook", "polling"] = "webhook",
     public_url: str | None = None,
     attachments: AttachmentFetchers | None = None,
+    limiter: SendRateLimiter | None = None,
 ) -> TelegramSender:
     """Create the Bot and the sender; serve the webhook (or poll); close everything with the app.
 
@@ -115,8 +116,8 @@ def setup_telegram(
     bot = create_bot(token, api_url)
     callbacks = CallbackRegistry()
     typing = TypingIndicator(bot, delay_s=TYPING_DELAY_S)
-    sender = TelegramSender(bot, callbacks, limiter=SendRateLimiter(), typing=typing)
-    outbox.senders[sender.channel] = sender
+    sender = TelegramSender(bot, callbacks, limiter=limiter or SendRateLimiter(), typing=typing)
+    outbox.register(sender)
     if attachments is not None:
         attachments.register(TelegramFiles(bot))
     background: list[tuple[str, Callable[[], Awaitable[None]]]] = []

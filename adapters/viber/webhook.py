@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from adapters.ratelimit import SendRateLimiter
 from adapters.startup import keep_trying
 from adapters.viber.client import ViberApi
 from adapters.viber.files import DEFAULT_MEDIA_HOSTS, ViberFiles
@@ -160,6 +161,7 @@ def setup_viber(
     attachments: AttachmentFetchers | None = None,
     media_hosts: Sequence[str] = DEFAULT_MEDIA_HOSTS,
     freshness: Freshness | None = None,
+    limiter: SendRateLimiter | None = None,
 ) -> ViberSender:
     """Register the sender and `POST /viber/webhook`; call `set_webhook` once the app serves.
 
@@ -169,8 +171,10 @@ def setup_viber(
     `freshness` allows are refused (the default window when none is given).
     """
     api = ViberApi(token, api_url)
-    sender = ViberSender(api, Tracking(token), name=bot_name, avatar=avatar, metrics=metrics)
-    outbox.senders[sender.channel] = sender
+    sender = ViberSender(
+        api, Tracking(token), name=bot_name, avatar=avatar, metrics=metrics, limiter=limiter
+    )
+    outbox.register(sender)
     files = ViberFiles(media_hosts)
     if attachments is not None:
         attachments.register(files)

@@ -113,7 +113,9 @@ async def test_viber_registers_its_webhook_once_the_app_serves(
         viber_bot_name="Госпомощник",
     )
     app = await create_app(settings, run_workers=False)
-    assert isinstance(app[OUTBOX].senders["viber"], ViberSender)
+    viber = app[OUTBOX].senders["viber"]
+    assert isinstance(viber, ViberSender)
+    assert viber.limiter is not None  # the settings' rate limits reach the sender
     assert "telegram" not in app[OUTBOX].senders
     async with TestClient(TestServer(app, host="127.0.0.1", port=port)) as client:
         await eventually(lambda: fake_viber.webhook is not None)

@@ -22,7 +22,7 @@ async def test_429_burst_then_each_reply_delivered_once(
     fake_telegram: FakeTelegram,
 ) -> None:
     outbox = Outbox(sessions, Metrics(), max_attempts=10, backoff_max_s=0.0, poll_interval_s=0.05)
-    outbox.senders[sender.channel] = sender
+    outbox.register(sender)
     await seed_replies(outbox, sessions, "telegram", "111", 3)
     fake_telegram.fail(429, times=2, retry_after=1)
     fake_telegram.fail(500, times=1, after=1)  # the second reply meets a 5xx as well
@@ -46,7 +46,7 @@ async def test_replies_keep_their_order_while_one_backs_off(
     fake_telegram: FakeTelegram,
 ) -> None:
     outbox = Outbox(sessions, Metrics(), max_attempts=10, backoff_max_s=0.0, poll_interval_s=0.05)
-    outbox.senders[sender.channel] = sender
+    outbox.register(sender)
     await seed_replies(outbox, sessions, "telegram", "111", 2)
     fake_telegram.fail(429, times=1, retry_after=1)
     deadline = time.monotonic() + 10

@@ -27,7 +27,7 @@ async def test_burst_then_each_reply_delivered_once_in_order(
     burst: str,
 ) -> None:
     outbox = Outbox(sessions, Metrics(), max_attempts=10, backoff_max_s=0.0, poll_interval_s=0.05)
-    outbox.senders[viber_sender.channel] = viber_sender
+    outbox.register(viber_sender)
     await seed_replies(outbox, sessions, "viber", USER, 3)
     fake_viber.fail(burst, times=3)
     fake_viber.fail("5xx" if burst == "rate" else "rate", times=1, after=1)
@@ -50,7 +50,7 @@ async def test_unsubscribed_citizen_fails_once_and_is_recorded(
     fake_viber: FakeViber,
 ) -> None:
     outbox = Outbox(sessions, Metrics(), max_attempts=10, backoff_max_s=0.0, poll_interval_s=0.05)
-    outbox.senders[viber_sender.channel] = viber_sender
+    outbox.register(viber_sender)
     await seed_replies(outbox, sessions, "viber", USER, 1)
     fake_viber.unsubscribed.add(USER)
     await outbox.deliver_due()

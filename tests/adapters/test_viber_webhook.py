@@ -360,7 +360,7 @@ async def test_failed_callback_for_a_delivered_reply_marks_its_outbox_row(
 ) -> None:
     """Viber accepted the reply, then reported the client could not show it: recorded, not lost."""
     outbox = Outbox(sessions, Metrics(), max_attempts=3, backoff_max_s=0.0, poll_interval_s=0.05)
-    outbox.senders[viber_sender.channel] = viber_sender
+    outbox.register(viber_sender)
     await seed_replies(outbox, sessions, "viber", USER_ID, 1)
     await outbox.deliver_due()
     [sent] = fake_viber.sent()

@@ -41,7 +41,7 @@ class RecordingSender:
 
 def _outbox(sessions: async_sessionmaker[AsyncSession], sender: RecordingSender) -> Outbox:
     outbox = Outbox(sessions, Metrics(), max_attempts=3, backoff_max_s=0.0, poll_interval_s=0.1)
-    outbox.senders[sender.channel] = sender
+    outbox.register(sender)
     return outbox
 
 

@@ -43,7 +43,7 @@ async def test_status_change_reaches_the_subscribed_chat_once(
     await _appeal_with_subscriber(sessions)
     sender = RecordingSender()
     outbox = Outbox(sessions, Metrics(), max_attempts=3, backoff_max_s=0, poll_interval_s=0.1)
-    outbox.senders[sender.channel] = sender
+    outbox.register(sender)
     notifier = StatusNotifier(sessions, outbox, poll_interval_s=0.1)
 
     assert await notifier.relay_once() == 0  # nothing changed yet

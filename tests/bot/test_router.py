@@ -25,7 +25,7 @@ from bot.metrics import Metrics
 from bot.models import InboxItem, ItemStatus, OutboxItem
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
-from bot.router import Router
+from bot.router import CustomPayloadHandler, Router
 from bot.storage import session_scope, utcnow
 
 
@@ -77,6 +77,7 @@ def _router(
     *,
     poll_interval_s: float = 0.1,
     backoff_max_s: float = 0,
+    custom_handlers: dict[str, CustomPayloadHandler] | None = None,
 ) -> tuple[Inbox, Router]:
     metrics = Metrics()
     inbox = Inbox(sessions)
@@ -93,6 +94,7 @@ def _router(
         backoff_max_s=backoff_max_s,
         max_text_chars=4000,
         facts=FactSigner(b"test-facts-key"),
+        custom_handlers=custom_handlers,
     )
     return inbox, router
 
@@ -103,13 +105,12 @@ async def parts(
 ) -> AsyncIterator[tuple[Inbox, Router, list[tuple[str, dict[str, Any]]]]]:
     _, url = rasa_like
     async with aiohttp.ClientSession() as http:
-        inbox, router = _router(sessions, http, url)
         handoffs: list[tuple[str, dict[str, Any]]] = []
 
         async def on_handoff(_: AsyncSession, conversation: str, value: dict[str, Any]) -> None:
             handoffs.append((conversation, value))
 
-        router.custom_handlers["handoff"] = on_handoff
+        inbox, router = _router(sessions, http, url, custom_handlers={"handoff": on_handoff})
         yield inbox, router, handoffs
 
 

@@ -142,6 +142,7 @@ async def parts(
         inbox = Inbox(sessions)
         outbox = Outbox(sessions, metrics, max_attempts=3, backoff_max_s=0, poll_interval_s=0.1)
         rasa = RasaClient(http, url, "t", 5)
+        service = HandoffService(sessions, inbox, outbox, rasa, config, clock=clock)
         router = Router(
             sessions,
             inbox,
@@ -154,14 +155,13 @@ async def parts(
             backoff_max_s=0,
             max_text_chars=4000,
             facts=FactSigner(b"test-facts-key"),
+            custom_handlers={
+                "handoff": service.intake.on_handoff,
+                "csat": service.intake.on_csat,
+                "leave_queue": service.intake.on_leave_queue,
+            },
+            held_message_handler=service.intake.on_citizen_message,
         )
-        service = HandoffService(sessions, inbox, outbox, rasa, config, clock=clock)
-        router.custom_handlers.update(
-            handoff=service.intake.on_handoff,
-            csat=service.intake.on_csat,
-            leave_queue=service.intake.on_leave_queue,
-        )
-        router.held_message_handler = service.intake.on_citizen_message
         async with session_scope(sessions) as session:
             await seed_groups(session, config)
         yield Parts(sessions, inbox, outbox, router, service, fake, clock, rasa)
