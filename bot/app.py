@@ -42,7 +42,10 @@ from handoff.console.page import setup_console_page
 from handoff.desk.canned import load_canned, seed_canned
 from handoff.keys import HANDOFF
 from handoff.service import HandoffService
+from publishing import routes as publishing_routes
 from publishing.setup import setup_publishing
+from review import routes as review_routes
+from review.triggers import note_rating, note_turn
 
 log = logging.getLogger(__name__)
 ENGINE = web.AppKey("engine", AsyncEngine)
@@ -52,6 +55,8 @@ NOTIFIER = web.AppKey("notifier", StatusNotifier)
 WAKEUPS = web.AppKey("wakeups", RedisWakeups)
 RETENTION = web.AppKey("retention", RetentionJob)
 DATA_LIFECYCLE = web.AppKey("data_lifecycle", DataLifecycle)
+# the editors' pages of the console: their packages' API routes beside handoff's
+CONSOLE_EXTENSIONS = (review_routes.routes, publishing_routes.routes)
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:
@@ -184,6 +189,7 @@ def _router(
             "forget": lifecycle.eraser.on_forget,
         },
         held_message_handler=handoff.intake.on_citizen_message,
+        on_turn=note_turn,
     )
 
 
@@ -222,6 +228,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
         load_config(settings.handoff_config),
         announce=partial(wakeups.publish, "handoff") if wakeups else None,
         tick_s=settings.handoff_tick_s,
+        on_rating=note_rating,
     )
     if wakeups is not None:
         wakeups.subscribe("handoff", handoff.changed)
@@ -253,7 +260,7 @@ async def create_app(settings: Settings, *, run_workers: bool = True) -> web.App
     setup_channels(app, settings, inbox, outbox, metrics, app[ATTACHMENTS], buckets)
     setup_health(app)
     setup_security_headers(app, settings)
-    setup_console_api(app)
+    setup_console_api(app, CONSOLE_EXTENSIONS)
     setup_console_page(app)
     setup_publishing(app, settings, http, follow=run_workers)
     app.cleanup_ctx.append(_resources)

@@ -35,7 +35,7 @@ from bot.rasa_client import RasaClient, RasaTurn, RasaUnavailable
 from bot.storage import session_scope, utcnow
 from bot.texts import text
 from bot.transcript import annotate_intent
-from review.triggers import TurnSignal, note_turn
+from bot.turns import TurnHook, TurnSignal
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,7 @@ class Router:
         facts: FactSigner,
         custom_handlers: Mapping[str, CustomPayloadHandler] | None = None,
         held_message_handler: HeldMessageHandler | None = None,
+        on_turn: TurnHook | None = None,
         concurrency: int = 8,
     ) -> None:
         self._sessions = sessions
@@ -162,6 +163,7 @@ class Router:
         )
         self._custom_handlers: dict[str, CustomPayloadHandler] = dict(custom_handlers or {})
         self._held_message_handler = held_message_handler
+        self._on_turn = on_turn
 
     async def run_forever(self) -> None:
         """Wake on new inbox items or every poll interval; never dies on one bad conversation.
@@ -360,7 +362,8 @@ class Router:
     ) -> None:
         if not message.resume_bot:  # the app's own turn: the citizen's last line keeps its intent
             await annotate_intent(session, message.conversation_id, turn.intent, turn.confidence)
-            await note_turn(session, turn_signal(message, turn))
+            if self._on_turn is not None:
+                await self._on_turn(session, turn_signal(message, turn))
         for index, reply in enumerate(turn.messages):
             custom = reply.get("custom")
             if isinstance(custom, dict):

@@ -19,7 +19,7 @@ from handoff.assignment.assigner import Assigner
 from handoff.chat import Announce, ChatKeeper, Clock
 from handoff.config import HandoffConfig
 from handoff.desk.service import OperatorDesk
-from handoff.queue.intake import CitizenIntake
+from handoff.queue.intake import CitizenIntake, RatingHook
 
 
 class HandoffService:
@@ -36,10 +36,11 @@ class HandoffService:
         clock: Clock = utcnow,
         announce: Announce | None = None,
         tick_s: float = 1.0,
+        on_rating: RatingHook | None = None,
     ) -> None:
         self._keeper = ChatKeeper(sessions, outbox, rasa, config, clock, announce)
         self.config = config
-        self.intake = CitizenIntake(self._keeper)
+        self.intake = CitizenIntake(self._keeper, on_rating)
         self.desk = OperatorDesk(self._keeper, inbox)
         self.assigner = Assigner(self._keeper, self.intake, self.desk.set_presence, tick_s)
 

@@ -6,7 +6,6 @@ after a rating (`note_rating`). Each looks only at the transcript the bot alread
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -16,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import TranscriptEntry
+from bot.turns import TurnSignal
 from review.models import ReviewReason
 from review.queue import enqueue
 from review.yamlfile import load_mapping
@@ -35,18 +35,6 @@ def fallback_threshold(config: Path = CONFIG) -> float:
         if component.get("name") == "FallbackClassifier":
             return float(component.get("threshold", 0.3))
     return 0.3
-
-
-@dataclass(frozen=True)
-class TurnSignal:
-    """What the router knows of a turn: whose, which channel, what Rasa made of it."""
-
-    conversation_id: str
-    channel: str
-    intent: str | None
-    confidence: float | None
-    payload: str | None  # a button's payload when the citizen pressed one
-    now: datetime
 
 
 async def _citizen_lines(

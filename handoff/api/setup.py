@@ -2,26 +2,29 @@
 
 Routes live in `handoff/routes/` by area; each is declared once (`handoff/api/routing.py`) and
 the pipeline (`handoff/api/pipeline.py`) enforces the session, the role and the CSRF token.
+Other packages' consoles (review, publishing) bring their own route tables, which the
+composition root passes in; handoff does not know them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiohttp import web
 
 from handoff.api.pipeline import ApiRoutes
+from handoff.api.routing import RouteTable
 from handoff.console.texts import console_text
 from handoff.errors import ChatConflict, ChatNotFound, NotAllowed
 from handoff.operators.accounts import LastAdmin, LoginTaken, UnknownGroup
 from handoff.routes import admin, chats, live, privacy, session, supervision
-from publishing import routes as publishing_routes
-from review import routes as review
 
 TITLE = "Госпомощник: консоль оператора"
 VERSION = "1.0"
 
 
-def console_api() -> ApiRoutes:
-    """Every route of the console API, in the order the document lists them."""
+def console_api(extensions: Sequence[RouteTable] = ()) -> ApiRoutes:
+    """Every route of the console API (handoff's, then `extensions`), in the document's order."""
     return ApiRoutes(
         TITLE,
         VERSION,
@@ -32,16 +35,15 @@ def console_api() -> ApiRoutes:
             live.routes,
             supervision.routes,
             admin.routes,
-            review.routes,
-            publishing_routes.routes,
+            *extensions,
         ],
     )
 
 
-def setup_console_api(app: web.Application) -> ApiRoutes:
+def setup_console_api(app: web.Application, extensions: Sequence[RouteTable] = ()) -> ApiRoutes:
     """Register the API with the app; it needs SESSIONS, SETTINGS and HANDOFF in the app keys."""
     live.setup_live(app)
-    api = console_api()
+    api = console_api(extensions)
     api.setup(
         app,
         {

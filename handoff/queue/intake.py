@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -37,16 +38,19 @@ from handoff.queue.rules import (
     should_notify,
     week_hours,
 )
-from review.triggers import note_rating
 
 log = logging.getLogger(__name__)
+# hears a citizen's rating of a chat: (session, conversation id, channel, rating 1–5, now)
+RatingHook = Callable[[AsyncSession, str, str, int, datetime], Awaitable[None]]
 
 
 class CitizenIntake:
     """Queues chats for the topic's group (or defers them out of hours) and keeps citizens told."""
 
-    def __init__(self, keeper: ChatKeeper) -> None:
+    def __init__(self, keeper: ChatKeeper, on_rating: RatingHook | None = None) -> None:
+        """`on_rating` hears every rating in its transaction (the review queue takes low ones)."""
         self._keeper = keeper
+        self._on_rating = on_rating
 
     async def on_handoff(
         self, session: AsyncSession, conversation_id: str, payload: dict[str, Any]
@@ -119,7 +123,10 @@ class CitizenIntake:
         if await session.scalar(select(Rating.id).where(Rating.chat_id == chat.id)) is not None:
             return
         session.add(Rating(chat_id=chat.id, rating=rating, created_at=self._keeper.clock()))
-        await note_rating(session, conversation_id, chat.channel, rating, self._keeper.clock())
+        if self._on_rating is not None:
+            await self._on_rating(
+                session, conversation_id, chat.channel, rating, self._keeper.clock()
+            )
         await self._keeper.touch(session, chat)
         self._keeper.after_commit.add(session, self._keeper.announce_change)
 

@@ -27,6 +27,7 @@ from bot.outbox import Outbox
 from bot.rasa_client import RasaClient
 from bot.router import CustomPayloadHandler, Router
 from bot.storage import session_scope, utcnow
+from bot.turns import TurnHook, TurnSignal
 
 
 class RasaLike:
@@ -78,6 +79,7 @@ def _router(
     poll_interval_s: float = 0.1,
     backoff_max_s: float = 0,
     custom_handlers: dict[str, CustomPayloadHandler] | None = None,
+    on_turn: TurnHook | None = None,
 ) -> tuple[Inbox, Router]:
     metrics = Metrics()
     inbox = Inbox(sessions)
@@ -95,6 +97,7 @@ def _router(
         max_text_chars=4000,
         facts=FactSigner(b"test-facts-key"),
         custom_handlers=custom_handlers,
+        on_turn=on_turn,
     )
     return inbox, router
 
@@ -140,6 +143,25 @@ async def test_turns_run_in_order_and_custom_payloads_reach_their_handler(
     assert fake.turns[0]["sender"] == "telegram:7"
     assert await _outbox_texts(sessions) == [f"эхо: сообщение {n}" for n in range(3)]
     assert handoffs[0] == ("telegram:7", {"topic": "access"})
+
+
+async def test_every_citizen_turn_reaches_the_turn_hook_with_what_rasa_made_of_it(
+    sessions: async_sessionmaker[AsyncSession], rasa_like: tuple[RasaLike, str]
+) -> None:
+    heard: list[TurnSignal] = []
+
+    async def on_turn(_: AsyncSession, signal: TurnSignal) -> None:
+        heard.append(signal)
+
+    _, url = rasa_like
+    async with aiohttp.ClientSession() as http:
+        inbox, router = _router(sessions, http, url, on_turn=on_turn)
+        await inbox.accept(_msg(1))
+        await inbox.accept(_msg(2).model_copy(update={"resume_bot": True}))  # the app's own turn
+        await router.drain()
+    assert [(s.conversation_id, s.channel, s.intent, s.confidence) for s in heard] == [
+        ("telegram:7", "telegram", "greet", 0.99)
+    ]
 
 
 async def test_rasa_down_tells_citizen_once_and_answers_when_back(

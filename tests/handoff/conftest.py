@@ -127,6 +127,7 @@ class Parts:
     rasa: RasaLike
     clock: FixedClock
     rasa_client: RasaClient
+    ratings_heard: list[tuple[str, str, int]]
 
 
 @pytest.fixture
@@ -142,7 +143,16 @@ async def parts(
         inbox = Inbox(sessions)
         outbox = Outbox(sessions, metrics, max_attempts=3, backoff_max_s=0, poll_interval_s=0.1)
         rasa = RasaClient(http, url, "t", 5)
-        service = HandoffService(sessions, inbox, outbox, rasa, config, clock=clock)
+        heard: list[tuple[str, str, int]] = []
+
+        async def on_rating(
+            _: AsyncSession, conversation: str, channel: str, rating: int, __: datetime
+        ) -> None:
+            heard.append((conversation, channel, rating))
+
+        service = HandoffService(
+            sessions, inbox, outbox, rasa, config, clock=clock, on_rating=on_rating
+        )
         router = Router(
             sessions,
             inbox,
@@ -164,7 +174,7 @@ async def parts(
         )
         async with session_scope(sessions) as session:
             await seed_groups(session, config)
-        yield Parts(sessions, inbox, outbox, router, service, fake, clock, rasa)
+        yield Parts(sessions, inbox, outbox, router, service, fake, clock, rasa, heard)
         await service.settle()
 
 

@@ -268,6 +268,7 @@ async def test_rating_is_stored_once_against_the_latest_closed_chat(parts: Parts
         ratings = list(await session.execute(select(Rating.chat_id, Rating.rating)))
     latest = (await _chats(parts.sessions))[-1]
     assert [tuple(r) for r in ratings] == [(latest.id, 4)]
+    assert parts.ratings_heard == [(conversation, "telegram", 4)]  # the stored one, once
 
 
 async def test_leaving_the_queue_is_idempotent_and_gives_the_chat_back(parts: Parts) -> None:

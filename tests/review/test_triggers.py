@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import Conversation, TranscriptEntry
 from bot.storage import session_scope, utcnow
+from bot.turns import TurnSignal
 from review.models import ReviewItem, ReviewStatus
-from review.triggers import TurnSignal, fallback_threshold, note_rating, note_turn
+from review.triggers import fallback_threshold, note_rating, note_turn
 
 CONVERSATION = "webchat:review-1"
 

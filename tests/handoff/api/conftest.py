@@ -19,7 +19,6 @@ from bot.app import create_app
 from bot.models import Conversation, TranscriptEntry
 from bot.settings import Settings
 from bot.storage import session_scope, utcnow
-from handoff.api import setup_console_api
 from handoff.config import GroupConfig, HandoffConfig, seed_groups
 from handoff.keys import HANDOFF
 from handoff.models import ChatStatus, HandoffChat, Operator, OperatorMembership, Role
@@ -47,13 +46,6 @@ CONFIG = HandoffConfig(
 )
 
 
-def _has_console_api(app: web.Application) -> bool:
-    return any(
-        route.resource is not None and route.resource.canonical == "/api/openapi.json"
-        for route in app.router.routes()
-    )
-
-
 async def console_app(database_url: str, rasa_url: str, **overrides: Any) -> web.Application:
     """The app as `create_app` builds it, with the console API and the handoff service.
 
@@ -66,10 +58,7 @@ async def console_app(database_url: str, rasa_url: str, **overrides: Any) -> web
         rasa_token=SecretStr("t"),
         **overrides,
     )
-    app = await create_app(settings, run_workers=False)
-    if not _has_console_api(app):  # until the app factory wires the console itself
-        setup_console_api(app)
-    return app
+    return await create_app(settings, run_workers=False)
 
 
 @dataclass

@@ -9,13 +9,14 @@ import re
 
 from openapi_spec_validator import validate
 
+from bot.app import CONSOLE_EXTENSIONS
 from handoff.api import console_api
 from handoff.api.routing import PATH_PARAM_TYPES, Route
 from handoff.models import Role
 from handoff.operators.permissions import Audience, may_use
 from tests.handoff.api.conftest import Console
 
-ROUTES = console_api().routes
+ROUTES = console_api(CONSOLE_EXTENSIONS).routes
 PROTECTED = [route for route in ROUTES if route.role is not None]
 # one account of each role (the editor is created by the test that needs it)
 ACCOUNTS = {Role.OPERATOR: "op1", Role.SUPERVISOR: "sup", Role.ADMIN: "adm", Role.EDITOR: "ed"}
