@@ -4,8 +4,9 @@ A conversation is leased (conditional UPDATE on its row) by one worker. The leas
 renewed by a heartbeat while the worker runs, so a crashed instance blocks its chats only until
 the lease runs out (seconds), never while a long turn is still being worked on. Rasa being
 unavailable (or a custom action of the turn that could not run) leaves the item pending with
-backoff and tells the citizen once that the assistant is busy. `shutdown` stops taking work,
-lets the turns in flight finish and hands the leases back before the HTTP sessions close.
+backoff and tells the citizen once that the assistant is busy (`bot.rasa_wait`). `shutdown`
+stops taking work, lets the turns in flight finish and hands the leases back before the HTTP
+sessions close.
 """
 
 from __future__ import annotations
@@ -16,26 +17,25 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from bot.facts import FactSigner, TurnFacts
+from bot.facts import FactSigner
 from bot.inbox import Inbox
 from bot.leases import ConversationLeases
-from bot.messages import InboundKind, InboundMessage, OutboundMessage
+from bot.messages import InboundMessage, OutboundMessage
 from bot.metrics import Metrics
 from bot.models import Conversation, ConversationState, InboxItem, ItemStatus
 from bot.outage import OutageLog
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient, RasaTurn, RasaUnavailable
+from bot.rasa_wait import RasaWait
 from bot.storage import session_scope, utcnow
-from bot.texts import text
 from bot.transcript import annotate_intent
-from bot.turns import TurnHook, TurnSignal
+from bot.turns import TurnHook, rasa_message_id, rasa_metadata, rasa_text, turn_signal
 
 log = logging.getLogger(__name__)
 
@@ -44,53 +44,6 @@ CustomPayloadHandler = Callable[[AsyncSession, str, dict[str, Any]], Awaitable[N
 # router's transaction; True = consumed (the bot stays silent), False = pass it on to Rasa.
 HeldMessageHandler = Callable[[AsyncSession, InboundMessage], Awaitable[bool]]
 RESUME_EVENTS: list[dict[str, Any]] = [{"event": "resume"}]
-
-
-def rasa_message_id(message: InboundMessage) -> str:
-    """The turn's id at Rasa: the same on every retry, so Rasa answers a retry from its tracker."""
-    return f"{message.channel}:{message.external_id}"
-
-
-def rasa_text(message: InboundMessage, max_chars: int) -> str:
-    """What Rasa gets for a turn: button payloads as they are, typed text never as an intent."""
-    if message.kind in (InboundKind.BUTTON, InboundKind.COMMAND) and message.payload:
-        return message.payload
-    if message.kind is InboundKind.CONTACT:
-        return "/share_contact"
-    if message.kind is InboundKind.UNSUPPORTED:
-        return "/unsupported_content"
-    typed = (message.text or "").lstrip("/").strip()
-    return typed[:max_chars]
-
-
-def turn_signal(message: InboundMessage, turn: RasaTurn) -> TurnSignal:
-    """What the review queue needs to know of a recorded turn."""
-    pressed = message.kind is InboundKind.BUTTON and message.payload
-    return TurnSignal(
-        conversation_id=message.conversation_id,
-        channel=message.channel,
-        intent=turn.intent,
-        confidence=turn.confidence,
-        payload=message.payload if pressed else None,
-        now=utcnow(),
-    )
-
-
-def rasa_metadata(message: InboundMessage, facts: FactSigner) -> dict[str, Any]:
-    """The facts Rasa's actions may rely on, signed by the app; never set by the citizen."""
-    metadata = facts.sign(
-        TurnFacts(
-            sender=message.conversation_id,
-            channel=message.channel,
-            chat_id=message.chat_id,
-            user_id=message.user_id,
-            message_id=rasa_message_id(message),
-            contact=message.contact.model_dump(mode="json") if message.contact else None,
-        )
-    )
-    if message.attachment is not None:
-        metadata["attachment"] = {"kind": message.attachment.kind}
-    return metadata
 
 
 _RELEASES = "router_releases"
@@ -149,15 +102,23 @@ class Router:
         self._rasa = rasa
         self._metrics = metrics
         self._poll = poll_interval_s
-        self._backoff_max = backoff_max_s
         self._max_text = max_text_chars
         self._facts = facts
         self._slots = asyncio.Semaphore(concurrency)
         self._active: set[str] = set()
         self._tasks: set[asyncio.Task[None]] = set()
-        self._rasa_watch: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         self._database = OutageLog("router", log)
+        self._waiting = RasaWait(
+            sessions,
+            inbox,
+            outbox,
+            rasa,
+            metrics,
+            self._database,
+            poll_interval_s=poll_interval_s,
+            backoff_max_s=backoff_max_s,
+        )
         self._leases = ConversationLeases(
             sessions, instance=instance, lease_s=lease_s, database=self._database
         )
@@ -196,10 +157,7 @@ class Router:
                 log.warning(
                     "turns still running at shutdown were handed back", extra={"count": len(late)}
                 )
-        if self._rasa_watch is not None:
-            self._rasa_watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._rasa_watch
+        await self._waiting.stop()
         await self._leases.release_all()
 
     async def dispatch_due(self) -> None:
@@ -308,7 +266,7 @@ class Router:
                 if consumed:
                     return following
         except RasaUnavailable as exc:
-            await self._postpone(item, message, str(exc))
+            await self._waiting.postpone(item, message, str(exc))
             return None
         return await self._through_rasa(item, message, turn_end)
 
@@ -348,7 +306,7 @@ class Router:
                 metadata=rasa_metadata(message, self._facts),
             )
         except RasaUnavailable as exc:
-            await self._postpone(item, message, str(exc))
+            await self._waiting.postpone(item, message, str(exc))
             return None
         self._metrics.turn_latency.labels(channel=message.channel).observe(
             time.perf_counter() - started
@@ -388,68 +346,3 @@ class Router:
             .where(InboxItem.id == item_id)
             .values(status=ItemStatus.DONE, processed_at=utcnow())
         )
-
-    async def _postpone(self, item: InboxItem, message: InboundMessage, reason: str) -> None:
-        self._metrics.errors.labels(component="rasa").inc()
-        delay = min(self._backoff_max, 2.0 ** min(item.attempts, 10))
-        log.warning("rasa unavailable, turn postponed", extra={"reason": reason, "delay": delay})
-        async with session_scope(self._sessions) as session:
-            await session.execute(
-                update(InboxItem)
-                .where(InboxItem.id == item.id)
-                .values(
-                    attempts=InboxItem.attempts + 1,
-                    next_attempt_at=utcnow() + timedelta(seconds=delay),
-                    last_error=reason[:200],
-                    busy_notified=True,
-                )
-            )
-            if not item.busy_notified:
-                await self._outbox.enqueue(
-                    session,
-                    conversation_id=message.conversation_id,
-                    channel=message.channel,
-                    chat_id=message.chat_id,
-                    message=OutboundMessage(text=text("assistant_busy")),
-                    dedupe_key=f"busy:{item.id}",
-                )
-        self._watch_for_rasa()
-
-    def _watch_for_rasa(self) -> None:
-        if self._rasa_watch is None or self._rasa_watch.done():
-            self._rasa_watch = asyncio.create_task(self._retry_when_rasa_is_back())
-
-    async def _retry_when_rasa_is_back(self) -> None:
-        """While turns wait for Rasa, ask it every poll interval whether it is back; the moment it
-        is, every postponed turn is due — the citizen does not wait out an exponential backoff
-        that outlasted the outage. Gives up after the longest backoff (which then applies).
-
-        Only an outage seen here ends this way: when Rasa and the action server look ready
-        although the turn failed (e.g. an action answering 5xx while its database starts), the
-        backoff applies, or the turn would be retried in a tight loop."""
-        give_up = time.monotonic() + self._backoff_max
-        seen_down = False
-        try:
-            while not await self._rasa.is_ready():
-                seen_down = True
-                if time.monotonic() >= give_up or self._stopping.is_set():
-                    return
-                await asyncio.sleep(self._poll)
-            if not seen_down:
-                return
-            now = utcnow()
-            async with session_scope(self._sessions) as session:
-                await session.execute(
-                    update(InboxItem)
-                    .where(
-                        InboxItem.status == ItemStatus.PENDING,
-                        InboxItem.next_attempt_at > now,
-                        InboxItem.last_error.is_not(None),
-                    )
-                    .values(next_attempt_at=now)
-                )
-        except Exception as exc:
-            if not self._database.absorb(exc):
-                log.exception("watching for rasa failed; postponed turns keep their backoff")
-            return
-        self._inbox.arrived.set()

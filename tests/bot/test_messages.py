@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.facts import FactSigner
 from bot.messages import Attachment, Contact, InboundKind, InboundMessage, OutboundMessage
-from bot.router import rasa_metadata, rasa_text
 from bot.settings import Settings
+from bot.turns import rasa_metadata, rasa_text
 
 
 def _message(**kwargs: object) -> InboundMessage:
