@@ -12,15 +12,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Protocol
 
 from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from bot.delivery import ChannelSender, Delivery, DeliveryFailed, RetryLater
 from bot.messages import OutboundMessage
 from bot.metrics import Metrics
 from bot.models import ItemStatus, OutboxItem, TranscriptEntry
@@ -32,36 +31,6 @@ _WAKE_PENDING = "outbox_wake_pending"
 _CLAIMED = "outbox_claimed"
 _LISTENING = "outbox_listening"
 _UNFINISHED = (ItemStatus.PENDING, ItemStatus.SENDING)
-
-
-class RetryLater(Exception):
-    """The channel asked to wait (429) or failed temporarily (5xx, network)."""
-
-    def __init__(self, reason: str, after_s: float | None = None) -> None:
-        super().__init__(reason)
-        self.after_s = after_s
-
-
-class DeliveryFailed(Exception):
-    """The channel refused the message for good (blocked bot, chat gone, invalid request)."""
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """Which stored reply is being delivered (senders use it for deduplication and replay)."""
-
-    outbox_id: int
-    transcript_id: int | None
-    attempt: int
-
-
-class ChannelSender(Protocol):
-    """What an adapter provides to deliver replies in its channel."""
-
-    channel: str
-
-    async def send(self, chat_id: str, message: OutboundMessage, delivery: Delivery) -> None:
-        """Deliver one message; raise RetryLater or DeliveryFailed when it was not delivered."""
 
 
 class Outbox:

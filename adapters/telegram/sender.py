@@ -21,8 +21,8 @@ from adapters.telegram.callbacks import CallbackRegistry
 from adapters.telegram.parse import CHANNEL
 from adapters.telegram.render import render
 from adapters.telegram.typing import TypingIndicator
+from bot.delivery import Delivery, DeliveryFailed, RetryLater
 from bot.messages import OutboundMessage
-from bot.outbox import Delivery, DeliveryFailed, RetryLater
 
 # pydantic caches parametrised generic models weakly: unless something holds aiogram's
 # `Response[Message]` and `Response[bool]`, each garbage collection drops them and the next Bot API

@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.outbox import DeliveryFailed, RetryLater
+from bot.delivery import DeliveryFailed, RetryLater
 
 log = logging.getLogger(__name__)
 

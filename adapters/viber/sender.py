@@ -10,9 +10,9 @@ from adapters.viber.client import ViberApi
 from adapters.viber.parse import CHANNEL
 from adapters.viber.render import render
 from adapters.viber.tracking import Tracking
+from bot.delivery import Delivery, DeliveryFailed
 from bot.messages import OutboundMessage
 from bot.metrics import Metrics
-from bot.outbox import Delivery, DeliveryFailed
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.webchat import texts
+from bot.delivery import Delivery
 from bot.inbox import Inbox
 from bot.messages import InboundKind, InboundMessage, OutboundMessage, clean_text
 from bot.metrics import Metrics
-from bot.outbox import Delivery
 from bot.transcript import history
 
 log = logging.getLogger(__name__)

@@ -20,9 +20,9 @@ from adapters.ratelimit import RedisBuckets, SendRateLimiter
 from adapters.telegram import CallbackRegistry, TelegramSender, TelegramWebhook
 from adapters.telegram.typing import TypingIndicator
 from adapters.telegram.webhook import SECRET_HEADER, WEBHOOK_PATH
+from bot.delivery import Delivery
 from bot.inbox import Inbox
 from bot.messages import OutboundMessage
-from bot.outbox import Delivery
 from tests.adapters.fake_telegram import FakeTelegram
 from tests.adapters.test_telegram_polling import text_update
 from tests.support import free_port, unavailable

@@ -13,8 +13,8 @@ from pydantic._internal import _generics
 
 from adapters.telegram import TelegramSender
 from adapters.telegram.render import MAX_TEXT, split_text
+from bot.delivery import Delivery, DeliveryFailed, RetryLater
 from bot.messages import Button, OutboundMessage
-from bot.outbox import Delivery, DeliveryFailed, RetryLater
 from tests.adapters.fake_telegram import FakeTelegram
 
 D = Delivery(outbox_id=1, transcript_id=1, attempt=1)

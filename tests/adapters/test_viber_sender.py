@@ -6,8 +6,8 @@ import pytest
 
 from adapters.viber import Tracking, ViberApi, ViberSender
 from adapters.viber.render import MAX_TEXT, render
+from bot.delivery import Delivery, DeliveryFailed, RetryLater
 from bot.messages import Button, OutboundMessage
-from bot.outbox import Delivery, DeliveryFailed, RetryLater
 from tests.adapters.conftest import VIBER_TOKEN
 from tests.adapters.fake_viber import FakeViber
 

@@ -7,11 +7,12 @@ import asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.delivery import Delivery, DeliveryFailed, RetryLater
 from bot.inbox import Inbox
 from bot.messages import InboundMessage, OutboundMessage
 from bot.metrics import Metrics
 from bot.models import InboxItem, ItemStatus, OutboxItem, TranscriptEntry
-from bot.outbox import Delivery, DeliveryFailed, Outbox, RetryLater
+from bot.outbox import Outbox
 from bot.storage import session_scope
 from bot.transcript import history, latest
 from tests.support import seed_replies
