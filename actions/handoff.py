@@ -128,9 +128,8 @@ class ActionHandoff(Action):  # type: ignore[misc]
             for event in _user_events(tracker)
             if event.get("text") and not str(event.get("text")).startswith("/")
         ][-SUMMARY_MESSAGES:]
-        summary = TEXTS.handoff_summary.format(
-            topic=TEXTS.topic_titles[topic], messages=" | ".join(recent) or "—"
-        )[:SUMMARY_CHARS]
+        # the topic travels as its code; the console shows its title (labels.js, the one table)
+        summary = TEXTS.handoff_summary.format(messages=" | ".join(recent) or "—")[:SUMMARY_CHARS]
         dispatcher.utter_message(
             json_message={
                 "handoff": {"topic": topic, "reason": handoff_reason(tracker), "summary": summary}

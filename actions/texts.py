@@ -22,7 +22,6 @@ class ActionTexts(BaseModel):
 
     status_labels: dict[str, str]
     deadline_reasons: dict[str, str]
-    topic_titles: dict[str, str]
     button_operator: str
     button_menu: str
     button_share_phone: str
