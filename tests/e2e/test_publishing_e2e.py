@@ -20,13 +20,14 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from sqlalchemy import delete
 
 import publishing.models  # noqa: F401 - the registry's tables
 from bot.app import create_app
 from bot.settings import Settings
 from bot.storage import create_engine, create_session_factory, session_scope
 from publishing.blue_green import stop_rasa
-from publishing.models import ModelStatus
+from publishing.models import ModelStatus, ServingChoice, TrainedModel
 from publishing.registry import add_model, get_model
 from publishing.service import Publisher
 from publishing.settings import PublishSettings
@@ -53,7 +54,11 @@ async def _still_running(pid: int) -> bool:
 async def publisher(
     demo_database: str, actions_url: str, services_logs: Path, tmp_path: Path
 ) -> AsyncIterator[Publisher]:
-    """A publisher on the demo database; its Rasa processes share one tracker store."""
+    """A publisher on the demo database; its Rasa processes share one tracker store.
+
+    The demo database serves the other end-to-end tests too, which must keep talking to their
+    own Rasa: the registry and the serving choice this test made are removed afterwards (an app
+    follows the serving choice, and the Rasa it names is stopped by then)."""
     endpoints = RasaProcess(tmp_path, actions_url, services_logs / "unused.log").endpoints
     settings = PublishSettings(
         _env_file=None,
@@ -65,7 +70,11 @@ async def publisher(
     )
     engine = create_engine(demo_database)
     async with aiohttp.ClientSession() as http:
-        yield Publisher(create_session_factory(engine), settings, http, RASA_TOKEN)
+        sessions = create_session_factory(engine)
+        yield Publisher(sessions, settings, http, RASA_TOKEN)
+    async with session_scope(sessions) as session:
+        for table in (ServingChoice, TrainedModel):
+            await session.execute(delete(table))
     await engine.dispose()
 
 
