@@ -1,11 +1,26 @@
-"""The contract between the outbox and a channel's sender: what a delivery is, how it fails."""
+"""The contract between the outbox and a channel's sender: what a delivery is, how it fails.
+
+`Deliverer` makes one attempt of a claimed outbox item through its channel's sender and records
+the outcome: done, a retry with backoff (the channel's own wait when it gave one), or failed
+for good after `max_attempts`."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from bot.messages import OutboundMessage
+from bot.metrics import Metrics
+from bot.models import ItemStatus, OutboxItem
+from bot.storage import session_scope, utcnow
+
+log = logging.getLogger(__name__)
 
 
 class RetryLater(Exception):
@@ -36,3 +51,80 @@ class ChannelSender(Protocol):
 
     async def send(self, chat_id: str, message: OutboundMessage, delivery: Delivery) -> None:
         """Deliver one message; raise RetryLater or DeliveryFailed when it was not delivered."""
+
+
+class Deliverer:
+    """Sends one claimed item through its channel's sender and records what came of it."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        metrics: Metrics,
+        senders: Mapping[str, ChannelSender],
+        *,
+        max_attempts: int,
+        backoff_max_s: float,
+    ) -> None:
+        self._sessions = sessions
+        self._metrics = metrics
+        self._senders = senders
+        self._max_attempts = max_attempts
+        self._backoff_max = backoff_max_s
+
+    async def send(self, item: OutboxItem) -> bool:
+        """One attempt, recorded; True when the item is finished (sent, or failed for good) and
+        the chat's later replies may go, False when it waits for a retry."""
+        sender = self._senders[item.channel]
+        message = OutboundMessage.model_validate(item.message)
+        try:
+            await sender.send(
+                item.chat_id, message, Delivery(item.id, item.transcript_id, item.attempts + 1)
+            )
+        except RetryLater as exc:
+            await self._retry(item, str(exc), exc.after_s)
+            return False
+        except DeliveryFailed as exc:
+            await self._finish(item, ItemStatus.FAILED, str(exc))
+            return True
+        except Exception as exc:
+            log.exception("channel sender crashed")
+            await self._retry(item, type(exc).__name__, None)
+            return False
+        await self._finish(item, ItemStatus.DONE, None)
+        self._metrics.messages_out.labels(channel=item.channel).inc()
+        return True
+
+    async def _retry(self, item: OutboxItem, reason: str, after_s: float | None) -> None:
+        attempts = item.attempts + 1
+        if attempts >= self._max_attempts:
+            await self._finish(item, ItemStatus.FAILED, f"gave up: {reason}")
+            return
+        delay = after_s if after_s is not None else min(self._backoff_max, 2.0**attempts)
+        self._metrics.errors.labels(component=f"send_{item.channel}").inc()
+        async with session_scope(self._sessions) as session:
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == item.id)
+                .values(
+                    status=ItemStatus.PENDING,
+                    attempts=attempts,
+                    next_attempt_at=utcnow() + timedelta(seconds=delay),
+                    last_error=reason[:200],
+                )
+            )
+
+    async def _finish(self, item: OutboxItem, status: ItemStatus, error: str | None) -> None:
+        if status is ItemStatus.FAILED:
+            self._metrics.errors.labels(component=f"send_{item.channel}").inc()
+            log.error("delivery failed for good", extra={"outbox_id": item.id, "reason": error})
+        async with session_scope(self._sessions) as session:
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == item.id)
+                .values(
+                    status=status,
+                    attempts=item.attempts + 1,
+                    sent_at=utcnow() if status is ItemStatus.DONE else None,
+                    last_error=(error or "")[:200] or None,
+                )
+            )

@@ -19,7 +19,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from bot.delivery import ChannelSender, Delivery, DeliveryFailed, RetryLater
+from bot.delivery import ChannelSender, Deliverer
 from bot.messages import OutboundMessage
 from bot.metrics import Metrics
 from bot.models import ItemStatus, OutboxItem, TranscriptEntry
@@ -48,8 +48,6 @@ class Outbox:
     ) -> None:
         self._sessions = sessions
         self._metrics = metrics
-        self._max_attempts = max_attempts
-        self._backoff_max = backoff_max_s
         self._poll = poll_interval_s
         self._lease = timedelta(seconds=lease_s)
         self._senders: dict[str, ChannelSender] = {}
@@ -59,6 +57,9 @@ class Outbox:
         self._direct: set[asyncio.Task[None]] = set()
         self._running = False
         self._database = OutageLog("outbox", log)
+        self._deliverer = Deliverer(
+            sessions, metrics, self._senders, max_attempts=max_attempts, backoff_max_s=backoff_max_s
+        )
 
     @property
     def senders(self) -> Mapping[str, ChannelSender]:
@@ -174,7 +175,7 @@ class Outbox:
                 if self._stopping.is_set():  # draining: another instance sends the rest
                     await self._unclaim(items[index:])
                     return
-                if not await self._send(item):
+                if not await self._deliverer.send(item):
                     await self._unclaim(items[index + 1 :])
                     return
         except Exception as exc:
@@ -274,7 +275,7 @@ class Outbox:
                 return sent
             if item.next_attempt_at > now or not await self._claim(item):
                 return sent
-            outcome = await self._send(item)
+            outcome = await self._deliverer.send(item)
             if not outcome:
                 return sent  # keep the chat's order: later items wait for this one
             sent += 1
@@ -294,59 +295,3 @@ class Outbox:
                 .values(status=ItemStatus.SENDING, next_attempt_at=now + self._lease)
             )
             return bool(getattr(result, "rowcount", 0) == 1)
-
-    async def _send(self, item: OutboxItem) -> bool:
-        sender = self.senders[item.channel]
-        message = OutboundMessage.model_validate(item.message)
-        try:
-            await sender.send(
-                item.chat_id, message, Delivery(item.id, item.transcript_id, item.attempts + 1)
-            )
-        except RetryLater as exc:
-            await self._retry(item, str(exc), exc.after_s)
-            return False
-        except DeliveryFailed as exc:
-            await self._finish(item, ItemStatus.FAILED, str(exc))
-            return True
-        except Exception as exc:
-            log.exception("channel sender crashed")
-            await self._retry(item, type(exc).__name__, None)
-            return False
-        await self._finish(item, ItemStatus.DONE, None)
-        self._metrics.messages_out.labels(channel=item.channel).inc()
-        return True
-
-    async def _retry(self, item: OutboxItem, reason: str, after_s: float | None) -> None:
-        attempts = item.attempts + 1
-        if attempts >= self._max_attempts:
-            await self._finish(item, ItemStatus.FAILED, f"gave up: {reason}")
-            return
-        delay = after_s if after_s is not None else min(self._backoff_max, 2.0**attempts)
-        self._metrics.errors.labels(component=f"send_{item.channel}").inc()
-        async with session_scope(self._sessions) as session:
-            await session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id == item.id)
-                .values(
-                    status=ItemStatus.PENDING,
-                    attempts=attempts,
-                    next_attempt_at=utcnow() + timedelta(seconds=delay),
-                    last_error=reason[:200],
-                )
-            )
-
-    async def _finish(self, item: OutboxItem, status: ItemStatus, error: str | None) -> None:
-        if status is ItemStatus.FAILED:
-            self._metrics.errors.labels(component=f"send_{item.channel}").inc()
-            log.error("delivery failed for good", extra={"outbox_id": item.id, "reason": error})
-        async with session_scope(self._sessions) as session:
-            await session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id == item.id)
-                .values(
-                    status=status,
-                    attempts=item.attempts + 1,
-                    sent_at=utcnow() if status is ItemStatus.DONE else None,
-                    last_error=(error or "")[:200] or None,
-                )
-            )
