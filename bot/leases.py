@@ -11,16 +11,35 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import event, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from bot.models import Conversation
 from bot.outage import OutageLog
 from bot.storage import session_scope, utcnow
 
 log = logging.getLogger(__name__)
+_RELEASES = "lease_releases"
+
+
+@dataclass
+class LeaseHold:
+    """A worker's hold on one conversation: the heartbeat to stop, and whether the lease went
+    back with a committed transaction (so the worker does not release it again)."""
+
+    conversation_id: str
+    renewal: asyncio.Event = field(default_factory=asyncio.Event)
+    released: bool = False
+
+
+def _released(session: Session) -> None:
+    hold = session.info.pop(_RELEASES, None)
+    if isinstance(hold, LeaseHold):
+        hold.released = True
 
 
 class ConversationLeases:
@@ -68,6 +87,14 @@ class ConversationLeases:
             )
             .values(lease_owner=None, lease_until=None)
         )
+
+    async def release_with_commit(self, session: AsyncSession, hold: LeaseHold) -> None:
+        """Hand the lease back in the caller's transaction (the one ending the last turn); no
+        heartbeat follows, and `hold.released` is set once that transaction commits."""
+        hold.renewal.set()
+        await self.release(session, hold.conversation_id)
+        session.info[_RELEASES] = hold
+        event.listen(session.sync_session, "after_commit", _released, once=True)
 
     async def release_now(self, conversation_id: str) -> None:
         """Hand the conversation back in a transaction of its own (a worker that failed)."""

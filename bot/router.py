@@ -16,16 +16,15 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
 
 from bot.facts import FactSigner
 from bot.inbox import Inbox
-from bot.leases import ConversationLeases
+from bot.leases import ConversationLeases, LeaseHold
 from bot.messages import InboundMessage, OutboundMessage
 from bot.metrics import Metrics
 from bot.models import Conversation, ConversationState, InboxItem, ItemStatus
@@ -46,9 +45,6 @@ HeldMessageHandler = Callable[[AsyncSession, InboundMessage], Awaitable[bool]]
 RESUME_EVENTS: list[dict[str, Any]] = [{"event": "resume"}]
 
 
-_RELEASES = "router_releases"
-
-
 @dataclass
 class _Step:
     """The next inbox item of a leased conversation, and the conversation's state with it."""
@@ -56,22 +52,6 @@ class _Step:
     item: InboxItem
     message: InboundMessage
     state: str
-
-
-@dataclass
-class _TurnEnd:
-    """What the transaction ending a worker's last turn needs: the heartbeat to stop, and where
-    to note that the lease went back with it (so the worker does not release it again)."""
-
-    conversation_id: str
-    renewal: asyncio.Event = field(default_factory=asyncio.Event)
-    released: bool = False
-
-
-def _released(session: Session) -> None:
-    turn_end = session.info.pop(_RELEASES, None)
-    if isinstance(turn_end, _TurnEnd):
-        turn_end.released = True
 
 
 class Router:
@@ -212,7 +192,7 @@ class Router:
                 await self._leases.release(session, conversation_id)
         if step is None:
             return
-        turn_end = _TurnEnd(conversation_id)
+        turn_end = LeaseHold(conversation_id)
         try:
             async with self._leases.renewed(conversation_id) as renewal:
                 turn_end.renewal = renewal
@@ -242,7 +222,7 @@ class Router:
         return _Step(item, InboundMessage.model_validate(item.message), state)
 
     async def _end_turn(
-        self, session: AsyncSession, item_id: int, turn_end: _TurnEnd
+        self, session: AsyncSession, item_id: int, turn_end: LeaseHold
     ) -> _Step | None:
         """In the transaction that finishes a turn: mark it done and read the next item; with
         none due (or at shutdown) hand the lease back in the same commit."""
@@ -251,13 +231,10 @@ class Router:
         if not self._stopping.is_set():
             step = await self._next_step(session, turn_end.conversation_id)
         if step is None:
-            turn_end.renewal.set()  # no heartbeat after the release below
-            await self._leases.release(session, turn_end.conversation_id)
-            session.info[_RELEASES] = turn_end
-            event.listen(session.sync_session, "after_commit", _released, once=True)
+            await self._leases.release_with_commit(session, turn_end)
         return step
 
-    async def _process(self, step: _Step, turn_end: _TurnEnd) -> _Step | None:
+    async def _process(self, step: _Step, turn_end: LeaseHold) -> _Step | None:
         """Handle one item; the next one to handle, or None when the worker stops here."""
         item, message = step.item, step.message
         try:
@@ -271,7 +248,7 @@ class Router:
         return await self._through_rasa(item, message, turn_end)
 
     async def _held_by_operator(
-        self, item: InboxItem, message: InboundMessage, turn_end: _TurnEnd
+        self, item: InboxItem, message: InboundMessage, turn_end: LeaseHold
     ) -> tuple[bool, _Step | None]:
         """(True, next step) when the handoff module consumed the message of a conversation it
         holds.
@@ -292,7 +269,7 @@ class Router:
         return False, None
 
     async def _through_rasa(
-        self, item: InboxItem, message: InboundMessage, turn_end: _TurnEnd
+        self, item: InboxItem, message: InboundMessage, turn_end: LeaseHold
     ) -> _Step | None:
         started = time.perf_counter()
         try:
