@@ -9,6 +9,9 @@ loses turns. Here:
 - `StrictSQLTrackerStore` (endpoints: `type: rasa_server.tracker_store.StrictSQLTrackerStore`)
   waits up to `connect_timeout_s` for the database at start and then makes Rasa fail to start
   (a supervisor restarts it), instead of serving without tables;
+- its connections are checked before use (`pool_pre_ping`): after a database restart the pool
+  holds connections the server has closed, and without the check the first request on each
+  of them fails (a tracker read answering 500) although the database is back;
 - `make_strict(agent)` turns the fail-safe wrapper's fallback into the original error, so the
   request fails (500/503), the app keeps the turn and retries it once the database is back.
 """
@@ -21,7 +24,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.agent import Agent
-from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore, SQLTrackerStore
+from rasa.core.tracker_store import (
+    FailSafeTrackerStore,
+    InMemoryTrackerStore,
+    SQLTrackerStore,
+    create_engine_kwargs,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +43,10 @@ class StrictSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, connect_timeout_s: float = 60.0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         deadline = time.monotonic() + float(connect_timeout_s)
         while True:
             try:

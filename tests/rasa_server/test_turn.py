@@ -4,6 +4,7 @@ import asyncio
 import socket
 
 import pytest
+import sqlalchemy as sa
 from rasa.core.actions.action import RemoteAction
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
@@ -93,3 +94,25 @@ def test_rasa_does_not_start_without_its_tracker_database():
             username="postgres",
             connect_timeout_s=1,
         )
+
+
+def test_after_the_database_drops_its_connections_the_next_read_still_works():
+    """A PostgreSQL restart closes every pooled connection server-side; the next tracker read
+    must not fail on a dead one (the store pings before use)."""
+    store = StrictSQLTrackerStore(
+        dialect="postgresql", host="127.0.0.1", port=5432, db="test", username="postgres"
+    )
+    tracker = DialogueStateTracker.from_events("webchat:pre-ping", [UserUttered("привет")])
+    asyncio.run(store.save(tracker))
+    with store.engine.connect() as connection:  # the pooled connection the next read gets
+        pid = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+    killer = sa.create_engine("postgresql://postgres@127.0.0.1:5432/test")
+    with killer.connect() as connection:
+        assert connection.execute(
+            sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}
+        ).scalar()
+    killer.dispose()
+    loaded = asyncio.run(store.retrieve("webchat:pre-ping"))
+    assert loaded is not None
+    assert loaded.latest_message.text == "привет"
+    store.engine.dispose()
