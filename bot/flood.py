@@ -167,11 +167,9 @@ class OutboxFloodNotice:
 
     async def __call__(self, session: AsyncSession, message: InboundMessage) -> None:
         """Add the notice to the outbox in the inbox's transaction."""
-        await self._outbox.enqueue(
+        await self._outbox.reply_to(
             session,
-            conversation_id=message.conversation_id,
-            channel=message.channel,
-            chat_id=message.chat_id,
-            message=OutboundMessage(text=text("flood_notice")),
-            dedupe_key=f"flood:{message.channel}:{message.external_id}"[:200],
+            message,
+            OutboundMessage(text=text("flood_notice")),
+            f"flood:{message.channel}:{message.external_id}"[:200],
         )

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from bot.delivery import ChannelSender, Deliverer
-from bot.messages import OutboundMessage
+from bot.messages import InboundMessage, OutboundMessage
 from bot.metrics import Metrics
 from bot.models import ItemStatus, OutboxItem, TranscriptEntry
 from bot.outage import OutageLog
@@ -114,6 +114,19 @@ class Outbox:
         await session.flush()
         self._wake_after_commit(session, claimed)
         return item
+
+    async def reply_to(
+        self, session: AsyncSession, to: InboundMessage, message: OutboundMessage, dedupe_key: str
+    ) -> OutboxItem | None:
+        """`enqueue` a reply to the chat the inbound message `to` came from."""
+        return await self.enqueue(
+            session,
+            conversation_id=to.conversation_id,
+            channel=to.channel,
+            chat_id=to.chat_id,
+            message=message,
+            dedupe_key=dedupe_key,
+        )
 
     async def _claim_with_enqueue(self, session: AsyncSession, item: OutboxItem) -> bool:
         """Claim a chat's reply for its first attempt in the transaction that stores it, when

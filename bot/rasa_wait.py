@@ -81,13 +81,11 @@ class RasaWait:
                 )
             )
             if not item.busy_notified:
-                await self._outbox.enqueue(
+                await self._outbox.reply_to(
                     session,
-                    conversation_id=message.conversation_id,
-                    channel=message.channel,
-                    chat_id=message.chat_id,
-                    message=OutboundMessage(text=text("assistant_busy")),
-                    dedupe_key=f"busy:{item.id}",
+                    message,
+                    OutboundMessage(text=text("assistant_busy")),
+                    f"busy:{item.id}",
                 )
         self._watch_for_rasa()
 

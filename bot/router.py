@@ -308,13 +308,8 @@ class Router:
                         await handler(session, message.conversation_id, value)
                 if not (reply.get("text") or "request_contact" in custom):
                     continue
-            await self._outbox.enqueue(
-                session,
-                conversation_id=message.conversation_id,
-                channel=message.channel,
-                chat_id=message.chat_id,
-                message=OutboundMessage.from_rasa(reply),
-                dedupe_key=f"inbox:{item.id}:{index}",
+            await self._outbox.reply_to(
+                session, message, OutboundMessage.from_rasa(reply), f"inbox:{item.id}:{index}"
             )
 
     async def _mark_done(self, session: AsyncSession, item_id: int) -> None:
