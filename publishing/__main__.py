@@ -21,7 +21,7 @@ from publishing.blue_green import RasaDidNotStart
 from publishing.registry import ModelMissing, list_models, model_view, serving_choice
 from publishing.service import GateRefused, NotEvaluated, Publisher
 from publishing.settings import PublishSettings
-from publishing.training import Trainer, TrainingBusy
+from publishing.training import Trainer, TrainingBusy, TrainingMode
 
 CLI_PROBLEMS: dict[type[Exception], str] = {
     ModelMissing: "model_missing",
@@ -43,7 +43,8 @@ async def run(args: argparse.Namespace) -> int:
             publisher = Publisher(sessions, publish, http, settings.rasa_token.get_secret_value())
             if args.command == "train":
                 trainer = Trainer(sessions, publish, f"cli:{os.getpid()}")
-                model_id = await trainer.start(None)
+                mode = TrainingMode.FULL if args.full else TrainingMode.QUICK
+                model_id = await trainer.start(None, mode)
                 await trainer.wait()
                 out = {"id": model_id}
             elif args.command == "evaluate":
@@ -79,7 +80,12 @@ def main() -> None:
     """Parse the command line and run it."""
     parser = argparse.ArgumentParser(prog="python -m publishing", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("train", help="validate, train and evaluate a candidate")
+    train = commands.add_parser("train", help="validate, train and evaluate a candidate")
+    train.add_argument(
+        "--full",
+        action="store_true",
+        help="train from scratch (default: fine-tune the serving model when Rasa can)",
+    )
     commands.add_parser("evaluate", help="compare with the serving model").add_argument(
         "id", type=int
     )

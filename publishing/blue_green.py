@@ -17,7 +17,7 @@ from pathlib import Path
 
 import aiohttp
 
-from publishing.settings import PublishSettings
+from publishing.settings import PublishSettings, rasa_env
 
 STATUS_POLL_S = 1.0
 
@@ -78,6 +78,7 @@ async def start_rasa(
         str(settings.credentials),
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
+        env=rasa_env(),
         start_new_session=True,  # its own group: stopping it never signals the app
     )
     url = f"http://{settings.internal_host}:{port}"

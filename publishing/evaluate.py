@@ -15,7 +15,7 @@ from typing import Any
 
 from bench.eval import predictions
 from bench.nlu_metrics import SetScores, score_as_bot
-from publishing.settings import PublishSettings
+from publishing.settings import PublishSettings, rasa_env
 
 PARSER = Path(__file__).resolve().parent.parent / "bench" / "nlu_parse.py"
 
@@ -60,6 +60,7 @@ async def evaluate_model(model: Path, settings: PublishSettings) -> dict[str, An
             *[str(path) for path in settings.eval_sets],
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
+            env=rasa_env(),
         )
         output, _ = await process.communicate()
         if process.returncode != 0 or not out.exists():

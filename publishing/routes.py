@@ -19,7 +19,7 @@ from handoff.console.texts import console_text
 from handoff.models import Role
 from publishing.registry import ModelMissing, get_model, list_models, model_view
 from publishing.service import GateRefused, NotEvaluated, Publisher
-from publishing.training import Trainer, TrainingBusy
+from publishing.training import Trainer, TrainingBusy, TrainingMode
 
 PUBLISHER = web.AppKey("publisher", Publisher)
 TRAINER = web.AppKey("trainer", Trainer)
@@ -51,6 +51,15 @@ class Override(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=10, max_length=2000)
+
+
+class TrainInput(BaseModel):
+    """`quick` fine-tunes the serving model (falls back to `full` when Rasa cannot); `full`
+    trains from scratch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mode: TrainingMode = TrainingMode.QUICK
 
 
 class Started(BaseModel):
@@ -106,17 +115,18 @@ async def one_model(call: Call[NoInput]) -> ModelView:
 @routes.route(
     "POST",
     "/api/training/models",
-    summary="Validate the data and train a new model in the background",
+    summary="Validate the data and train a new model in the background (quick or full)",
     role=Role.EDITOR,
-    input=NoInput,
+    input=TrainInput,
     response=Started,
     status=202,
     errors=(409,),
 )
-async def train(call: Call[NoInput]) -> Started:
+async def train(call: Call[TrainInput]) -> Started:
     """One training at a time across every instance."""
     try:
-        return Started(id=await call.request.app[TRAINER].start(call.operator.id))
+        trainer = call.request.app[TRAINER]
+        return Started(id=await trainer.start(call.operator.id, call.data.mode))
     except TrainingBusy as exc:
         raise ApiError(409, console_text("training_busy")) from exc
 

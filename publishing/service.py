@@ -69,6 +69,7 @@ class Publisher:
             serving_report,
             overall_tolerance=self.settings.gate_overall_tolerance,
             recall_tolerance=self.settings.gate_intent_recall_tolerance,
+            min_lost=self.settings.gate_min_lost_phrases,
         )
         report["serving"] = serving_report
         report["verdict"] = verdict.as_json()

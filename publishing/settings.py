@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.settings import PROJECT_ROOT
 
 
 class PublishSettings(BaseSettings):
@@ -15,6 +18,22 @@ class PublishSettings(BaseSettings):
 
     models_dir: Path = Field(default=Path("models"), description="trained models (MODELS_DIR)")
     rasa_bin: Path = Field(default=Path(".venv-rasa/bin/rasa"), description="Rasa's CLI")
+    training_root: Path = Field(
+        default=PROJECT_ROOT,
+        description="where `data/`, `domain.yml` and `config.yml` are trained from (TRAINING_ROOT)",
+    )
+    rasa_model: Path | None = Field(
+        default=None,
+        description="the model Rasa was started with (RASA_MODEL): what a quick retrain fine-tunes "
+        "while the registry knows no serving model",
+    )
+    finetune_epoch_fraction: float = Field(
+        default=0.2,
+        gt=0,
+        le=1,
+        description="a quick retrain runs this fraction of config.yml's epochs, starting from the "
+        "serving model's weights",
+    )
     rasa_python: Path = Field(default=Path(".venv-rasa/bin/python"), description="Rasa's Python")
     internal_host: str = Field(default="127.0.0.1", description="where a published Rasa listens")
     endpoints: Path = Field(default=Path("endpoints.yml"), description="the Rasa endpoints file")
@@ -30,10 +49,15 @@ class PublishSettings(BaseSettings):
         description="held-out NLU sets the gate compares on (never training data)",
     )
     gate_overall_tolerance: float = Field(
-        default=0.01, description="how far accuracy or macro-F1 of any set may drop"
+        default=0.01, description="the share of all held-out phrases a candidate may lose"
     )
     gate_intent_recall_tolerance: float = Field(
-        default=0.05, description="how far any intent's recall on any set may drop"
+        default=0.05, description="the share of one intent's held-out phrases it may lose"
+    )
+    gate_min_lost_phrases: int = Field(
+        default=2,
+        ge=0,
+        description="losses of this many phrases or fewer are within two trainings' noise",
     )
     training_lease_s: float = Field(
         default=60.0, description="the training lease, renewed while training runs"
@@ -49,3 +73,11 @@ class PublishSettings(BaseSettings):
     follow_interval_s: float = Field(
         default=2.0, description="how often each app instance reads the serving choice"
     )
+
+
+def rasa_env() -> dict[str, str]:
+    """The environment of every Rasa process publishing starts (train, evaluate, serve): the
+    pipeline's own components (`nlu/`) importable whatever the working directory, and no
+    telemetry (nothing leaves the machine)."""
+    paths = [str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths), "RASA_TELEMETRY_ENABLED": "false"}

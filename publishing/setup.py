@@ -18,6 +18,7 @@ from publishing.routes import BACKGROUND, PUBLISHER, TRAINER
 from publishing.service import Publisher
 from publishing.settings import PublishSettings
 from publishing.training import Trainer
+from review.routes import TRAINING_ROOT
 
 
 def setup_publishing(
@@ -27,6 +28,7 @@ def setup_publishing(
     publish = PublishSettings()
     owner = f"{settings.instance_name}:{os.getpid()}"
     app[TRAINER] = Trainer(app[SESSIONS], publish, owner)
+    app[TRAINING_ROOT] = publish.training_root  # annotations land where training reads
     app[PUBLISHER] = Publisher(app[SESSIONS], publish, http, settings.rasa_token.get_secret_value())
     app[BACKGROUND] = set()
     app.cleanup_ctx.append(_background_jobs)

@@ -10,11 +10,18 @@ import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from sqlalchemy import delete
 
+import publishing.models  # noqa: F401 - the registry's tables
 from bot.app import create_app
 from bot.settings import Settings
+from bot.storage import create_engine, create_session_factory, session_scope
+from publishing.models import ServingChoice, TrainedModel
+from publishing.service import Publisher
+from publishing.settings import PublishSettings
 from tests.support import RASA_TOKEN, ROOT, RasaProcess, action_server
 
 
@@ -71,3 +78,31 @@ async def app_server(
     await server.start_server()
     yield server
     await server.close()
+
+
+@pytest.fixture
+async def publisher(
+    demo_database: str, actions_url: str, services_logs: Path, tmp_path: Path
+) -> AsyncIterator[Publisher]:
+    """A publisher on the demo database; its Rasa processes share one tracker store.
+
+    The demo database serves the other end-to-end tests too, which must keep talking to their
+    own Rasa: the registry and the serving choice this test made are removed afterwards (an app
+    follows the serving choice, and the Rasa it names is stopped by then)."""
+    endpoints = RasaProcess(tmp_path, actions_url, services_logs / "unused.log").endpoints
+    settings = PublishSettings(
+        _env_file=None,
+        models_dir=tmp_path,
+        rasa_bin=ROOT / ".venv-rasa/bin/rasa",
+        endpoints=endpoints,
+        credentials=ROOT / "credentials.yml",
+        drain_s=3.0,
+    )
+    engine = create_engine(demo_database)
+    async with aiohttp.ClientSession() as http:
+        sessions = create_session_factory(engine)
+        yield Publisher(sessions, settings, http, RASA_TOKEN)
+    async with session_scope(sessions) as session:
+        for table in (ServingChoice, TrainedModel):
+            await session.execute(delete(table))
+    await engine.dispose()

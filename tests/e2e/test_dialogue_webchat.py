@@ -19,7 +19,7 @@ from actions.store.queries import bind_chat
 from actions.texts import TEXTS
 from adapters.webchat import texts as webchat_texts
 from bot.storage import create_engine, create_session_factory, session_scope, utcnow
-from tests.e2e.webchat_client import Frame, is_bot, open_chat, read_until
+from tests.e2e.webchat_client import Frame, buttons, collect, open_chat, read_until, say_all
 
 pytestmark = pytest.mark.rasa
 
@@ -52,43 +52,18 @@ async def chat(app_server: TestServer) -> AsyncIterator[Chat]:
         await socket.close()
 
 
-async def _collect(socket: aiohttp.ClientWebSocketResponse, quiet_s: float) -> list[Frame]:
-    frames = [await read_until(socket, is_bot)]
-    while True:
-        try:
-            frames.append(await read_until(socket, is_bot, wait_s=quiet_s))
-        except TimeoutError:
-            return frames
-
-
-async def say_all(
-    socket: aiohttp.ClientWebSocketResponse, text: str, quiet_s: float = 2.0
-) -> list[Frame]:
-    """Type a message; every answer of the turn (until the bot is quiet for `quiet_s`)."""
-    await socket.send_json({"type": "message", "id": uuid.uuid4().hex, "text": text})
-    await read_until(socket, lambda f: f["type"] == "ack")
-    return await _collect(socket, quiet_s)
-
-
 async def press_all(
     socket: aiohttp.ClientWebSocketResponse, button: dict[str, str], quiet_s: float = 2.0
 ) -> list[Frame]:
     """Press a button; every answer of the turn."""
     await socket.send_json({"type": "button", "id": uuid.uuid4().hex, **button})
     await read_until(socket, lambda f: f["type"] == "ack")
-    return await _collect(socket, quiet_s)
+    return await collect(socket, quiet_s)
 
 
 def joined(frames: list[Frame]) -> str:
     """All the texts of a turn."""
     return "\n".join(str(frame.get("text") or "") for frame in frames)
-
-
-def buttons(frames: list[Frame]) -> list[dict[str, str]]:
-    """All the buttons of a turn."""
-    return [
-        {"title": b["title"], "payload": b["payload"]} for f in frames for b in f.get("buttons", [])
-    ]
 
 
 async def _bind(database_url: str, chat_id: str) -> None:

@@ -11,28 +11,23 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
-from sqlalchemy import delete
 
 import publishing.models  # noqa: F401 - the registry's tables
 from bot.app import create_app
 from bot.settings import Settings
-from bot.storage import create_engine, create_session_factory, session_scope
 from publishing.blue_green import stop_rasa
-from publishing.models import ModelStatus, ServingChoice, TrainedModel
-from publishing.registry import add_model, get_model
+from publishing.models import ModelStatus
+from publishing.registry import get_model
 from publishing.service import Publisher
-from publishing.settings import PublishSettings
+from tests.e2e.publishing_support import register_copy
 from tests.e2e.webchat_client import is_bot, open_chat, read_until
-from tests.support import RASA_TOKEN, ROOT, RasaProcess, model_path
+from tests.support import RASA_TOKEN
 
 pytestmark = [pytest.mark.rasa, pytest.mark.timeout(1200)]
 CITIZENS = 20
@@ -48,43 +43,6 @@ async def _still_running(pid: int) -> bool:
             return False
         await asyncio.sleep(0.5)
     return True
-
-
-@pytest.fixture
-async def publisher(
-    demo_database: str, actions_url: str, services_logs: Path, tmp_path: Path
-) -> AsyncIterator[Publisher]:
-    """A publisher on the demo database; its Rasa processes share one tracker store.
-
-    The demo database serves the other end-to-end tests too, which must keep talking to their
-    own Rasa: the registry and the serving choice this test made are removed afterwards (an app
-    follows the serving choice, and the Rasa it names is stopped by then)."""
-    endpoints = RasaProcess(tmp_path, actions_url, services_logs / "unused.log").endpoints
-    settings = PublishSettings(
-        _env_file=None,
-        models_dir=tmp_path,
-        rasa_bin=ROOT / ".venv-rasa/bin/rasa",
-        endpoints=endpoints,
-        credentials=ROOT / "credentials.yml",
-        drain_s=3.0,
-    )
-    engine = create_engine(demo_database)
-    async with aiohttp.ClientSession() as http:
-        sessions = create_session_factory(engine)
-        yield Publisher(sessions, settings, http, RASA_TOKEN)
-    async with session_scope(sessions) as session:
-        for table in (ServingChoice, TrainedModel):
-            await session.execute(delete(table))
-    await engine.dispose()
-
-
-async def _register(publisher: Publisher, name: str) -> int:
-    path = publisher.settings.models_dir / f"{name}.tar.gz"
-    shutil.copyfile(model_path(), path)
-    async with session_scope(publisher.sessions) as session:
-        model = await add_model(session, name, path, created_by=None, status=ModelStatus.READY)
-        model.report = {"verdict": {"passed": True, "regressions": [], "intents": []}}
-        return model.id
 
 
 async def _citizen(
@@ -137,8 +95,8 @@ async def test_publish_and_rollback_under_load_lose_no_turn(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("FOLLOW_INTERVAL_S", "0.5")
-    blue_id = await _register(publisher, "blue")
-    green_id = await _register(publisher, "green")
+    blue_id = await register_copy(publisher, "blue")
+    green_id = await register_copy(publisher, "green")
     blue = await publisher.switch(blue_id, None, "model_publish")  # nothing served before
     settings = Settings(
         database_url=demo_database,

@@ -40,7 +40,7 @@ async def server(
 ) -> AsyncIterator[TestServer]:
     """The app's pages and API; training files go to a copy of data/nlu."""
     shutil.copytree(PROJECT_ROOT / "data" / "nlu", tmp_path / "data" / "nlu")
-    monkeypatch.setattr("review.routes.PROJECT_ROOT", tmp_path)
+    monkeypatch.setenv("TRAINING_ROOT", str(tmp_path))
     settings = Settings(_env_file=None, database_url=database_url)
     server = TestServer(await create_app(settings, run_workers=False), host="127.0.0.1")
     await server.start_server()

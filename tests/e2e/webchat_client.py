@@ -55,3 +55,29 @@ async def press(socket: aiohttp.ClientWebSocketResponse, payload: str, title: st
     )
     await read_until(socket, lambda f: f["type"] == "ack")
     return await read_until(socket, is_bot)
+
+
+async def collect(socket: aiohttp.ClientWebSocketResponse, quiet_s: float) -> list[Frame]:
+    """The turn's answers: the first, then each until the bot is quiet for `quiet_s`."""
+    frames = [await read_until(socket, is_bot)]
+    while True:
+        try:
+            frames.append(await read_until(socket, is_bot, wait_s=quiet_s))
+        except TimeoutError:
+            return frames
+
+
+async def say_all(
+    socket: aiohttp.ClientWebSocketResponse, text: str, quiet_s: float = 2.0
+) -> list[Frame]:
+    """Type a message; every answer of the turn (until the bot is quiet for `quiet_s`)."""
+    await socket.send_json({"type": "message", "id": uuid.uuid4().hex, "text": text})
+    await read_until(socket, lambda f: f["type"] == "ack")
+    return await collect(socket, quiet_s)
+
+
+def buttons(frames: list[Frame]) -> list[dict[str, str]]:
+    """All the buttons of a turn."""
+    return [
+        {"title": b["title"], "payload": b["payload"]} for f in frames for b in f.get("buttons", [])
+    ]

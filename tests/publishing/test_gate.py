@@ -1,10 +1,14 @@
-"""The regression gate refuses a worse candidate and says where it is worse."""
+"""The regression gate refuses a worse candidate and says where it is worse — in phrases, over
+every held-out set — while the noise of two trainings (a phrase or two) passes."""
 
 from __future__ import annotations
 
-from publishing.gate import judge
+from typing import Any
+
+from publishing.gate import ALL_SETS, Verdict, judge
 from tests.publishing.conftest import scores
 
+# 100 phrases a set, 10 per intent: 183 of 200 right; my_appeals 17 of 20
 SERVING = {
     "sets": {
         "test_nlu.yml": scores(0.90, 0.88, {"greet": 1.0, "my_appeals": 0.80}),
@@ -13,55 +17,59 @@ SERVING = {
 }
 
 
-def test_a_candidate_as_good_within_tolerance_passes() -> None:
-    candidate = {
+def _judge(
+    candidate: dict[str, Any], serving: dict[str, Any] | None, overall: float = 0.01
+) -> Verdict:
+    """The gate at its documented defaults (1 % overall, 5 % per intent, 2 phrases of noise)."""
+    return judge(candidate, serving, overall_tolerance=overall, recall_tolerance=0.05, min_lost=2)
+
+
+def _candidate(nlu: tuple[float, float], blind: tuple[float, float]) -> dict[str, Any]:
+    """(accuracy, my_appeals recall) on each set; greet stays right."""
+    return {
         "sets": {
-            "test_nlu.yml": scores(0.895, 0.875, {"greet": 1.0, "my_appeals": 0.76}),
-            "test_nlu_blind.yml": scores(0.94, 0.92, {"greet": 1.0, "my_appeals": 0.90}),
+            "test_nlu.yml": scores(nlu[0], 0.9, {"greet": 1.0, "my_appeals": nlu[1]}),
+            "test_nlu_blind.yml": scores(blind[0], 0.9, {"greet": 1.0, "my_appeals": blind[1]}),
         }
     }
-    verdict = judge(candidate, SERVING, overall_tolerance=0.01, recall_tolerance=0.05)
+
+
+def test_a_phrase_or_two_lost_is_noise_and_passes() -> None:
+    verdict = _judge(_candidate((0.88, 0.70), (0.94, 0.90)), SERVING)
     assert verdict.passed
     assert verdict.regressions == []
     recall = {(i.set, i.intent): (i.serving, i.candidate) for i in verdict.intents}
-    assert recall[("test_nlu.yml", "my_appeals")] == (0.80, 0.76)
+    assert recall[("test_nlu.yml", "my_appeals")] == (0.80, 0.70)  # the editor still sees it
 
 
-def test_one_intent_losing_recall_on_one_set_refuses_though_overall_improves() -> None:
-    candidate = {
-        "sets": {
-            "test_nlu.yml": scores(0.95, 0.93, {"greet": 1.0, "my_appeals": 0.70}),
-            "test_nlu_blind.yml": scores(0.95, 0.93, {"greet": 1.0, "my_appeals": 0.95}),
-        }
-    }
-    verdict = judge(candidate, SERVING, overall_tolerance=0.01, recall_tolerance=0.05)
+def test_an_intent_losing_three_phrases_refuses_though_overall_improves() -> None:
+    verdict = _judge(_candidate((0.95, 0.60), (0.95, 0.80)), SERVING)
     assert not verdict.passed
     [regression] = verdict.regressions
     assert (regression.set, regression.measure, regression.intent) == (
-        "test_nlu.yml",
+        ALL_SETS,
         "recall",
         "my_appeals",
     )
-    assert (regression.serving, regression.candidate) == (0.80, 0.70)
+    assert (regression.serving, regression.candidate, regression.lost) == (0.85, 0.70, 3)
 
 
-def test_overall_accuracy_or_macro_f1_dropping_refuses() -> None:
-    candidate = {
-        "sets": {
-            "test_nlu.yml": scores(0.88, 0.86, {"greet": 1.0, "my_appeals": 0.80}),
-            "test_nlu_blind.yml": scores(0.93, 0.91, {"greet": 1.0, "my_appeals": 0.90}),
-        }
-    }
-    verdict = judge(candidate, SERVING, overall_tolerance=0.01, recall_tolerance=0.05)
-    assert {(r.set, r.measure) for r in verdict.regressions} == {
-        ("test_nlu.yml", "accuracy"),
-        ("test_nlu.yml", "macro_f1"),
-    }
+def test_a_loss_on_one_set_is_weighed_with_the_gain_on_another() -> None:
+    assert _judge(_candidate((0.85, 0.80), (0.98, 0.90)), SERVING).passed
+
+
+def test_overall_accuracy_losing_more_than_the_tolerance_refuses() -> None:
+    verdict = _judge(_candidate((0.87, 0.80), (0.92, 0.90)), SERVING)
+    assert [(r.set, r.measure, r.lost) for r in verdict.regressions] == [(ALL_SETS, "accuracy", 4)]
+
+
+def test_on_a_large_set_the_share_decides_not_the_floor() -> None:
+    assert _judge(_candidate((0.87, 0.80), (0.92, 0.90)), SERVING, overall=0.05).passed
 
 
 def test_nothing_serving_yet_means_nothing_to_be_worse_than() -> None:
     candidate = {"sets": {"test_nlu.yml": scores(0.10, 0.10, {"greet": 0.1})}}
-    verdict = judge(candidate, None, overall_tolerance=0.01, recall_tolerance=0.05)
+    verdict = _judge(candidate, None)
     assert verdict.passed
     assert verdict.intents[0].serving is None
 
@@ -73,4 +81,4 @@ def test_a_new_intent_has_no_recall_to_lose() -> None:
             "test_nlu_blind.yml": scores(0.93, 0.91, {"greet": 1.0, "my_appeals": 0.90}),
         }
     }
-    assert judge(candidate, SERVING, overall_tolerance=0.01, recall_tolerance=0.05).passed
+    assert _judge(candidate, SERVING).passed

@@ -81,9 +81,15 @@ export const MODEL_STATUS = {
 };
 export const MODEL_STAGE = { validate: "проверка данных", train: "обучение", evaluate: "оценка", done: "готово" };
 export const MEASURE = { accuracy: "точность", macro_f1: "macro-F1", recall: "полнота" };
+const RUSSIAN_PLURAL = new Intl.PluralRules("ru");
+const PHRASES = { one: "фразу", few: "фразы", many: "фраз" };
+
 export const MODELS = {
   title: "Модели",
-  train: "Обучить новую модель",
+  train: "Быстрое дообучение",
+  trainHint: "Дообучает работающую модель на новых примерах (около минуты); если добавлена новая тема или изменены настройки — обучает с нуля",
+  trainFull: "Обучить с нуля",
+  mode: { quick: "дообучена", full: "обучена с нуля" },
   evaluate: "Сравнить с работающей",
   publish: "Опубликовать",
   override: "Опубликовать вопреки проверке",
@@ -92,6 +98,9 @@ export const MODELS = {
   passed: "Проверка пройдена: модель не хуже работающей",
   refused: "Проверка не пройдена: модель хуже работающей",
   noVerdict: "Ещё не сравнивалась",
+  passedShort: "проверка пройдена",
+  lost: (n) => `на ${n} ${PHRASES[RUSSIAN_PLURAL.select(n)] || PHRASES.many} меньше`,
+  refusedShort: "проверка не пройдена",
   set: "Набор", intent: "Намерение", serving: "Работающая", candidate: "Новая", support: "Фраз",
   name: "Модель", status: "Состояние", progress: "Ход", actions: "Действия",
   loadFailed: "Не удалось загрузить модели",

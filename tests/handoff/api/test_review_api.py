@@ -18,11 +18,11 @@ from tests.handoff.api.conftest import Console, ConsoleUser
 CONVERSATION = "webchat:rv"
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)  # before the console's app is built: it reads TRAINING_ROOT
 def training_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The API writes into a copy of data/nlu, not into the checkout."""
     shutil.copytree(PROJECT_ROOT / "data" / "nlu", tmp_path / "data" / "nlu")
-    monkeypatch.setattr("review.routes.PROJECT_ROOT", tmp_path)
+    monkeypatch.setenv("TRAINING_ROOT", str(tmp_path))
     return tmp_path
 
 
