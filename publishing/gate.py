@@ -4,12 +4,14 @@ Pure arithmetic on two evaluation reports (`publishing.evaluate`), so its decisi
 without Rasa. It counts phrases, over every held-out set both models were scored on: the
 candidate is refused when it answers, as the bot acts, more than `overall_tolerance` of all
 phrases fewer right, or when one intent loses more than `recall_tolerance` of its phrases —
-and, in both cases, more than `min_lost` phrases. Why pooled and counted: two trainings of the
+and, in both cases, more than `min_lost` phrases (4: a sign test first calls a loss of 5
+phrases with none gained real, 0.5^5 = 3 %). Why pooled and counted: two trainings of the
 same data (another seed, a few more epochs, a fine-tune) move a set of 122 phrases by two to
 four phrases either way, and an intent of 5 phrases by 20 % for one phrase; a gate per set and
 per intent at a 1 % / 5 % tolerance refused about every other harmless retrain (measured on
-2026-12-02: one new example, fine-tuned, −4 phrases on one set and +3 on another). The table
-per set and intent (`intents`) is still there for the editor to read.
+2026-12-02: one new example, fine-tuned, −4 phrases on one set and +3 on another; another
+fine-tune lost 3 of 47 support_contacts phrases). The table per set and intent (`intents`)
+is still there for the editor to read.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def judge(
     *,
     overall_tolerance: float,
     recall_tolerance: float,
-    min_lost: int = 2,
+    min_lost: int = 4,
 ) -> Verdict:
     """Compare two reports; nothing serving yet means nothing to be worse than."""
     verdict = Verdict(passed=True)

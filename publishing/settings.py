@@ -28,7 +28,7 @@ class PublishSettings(BaseSettings):
         "while the registry knows no serving model",
     )
     finetune_epoch_fraction: float = Field(
-        default=0.2,
+        default=0.1,
         gt=0,
         le=1,
         description="a quick retrain runs this fraction of config.yml's epochs, starting from the "
@@ -55,9 +55,10 @@ class PublishSettings(BaseSettings):
         default=0.05, description="the share of one intent's held-out phrases it may lose"
     )
     gate_min_lost_phrases: int = Field(
-        default=2,
+        default=4,
         ge=0,
-        description="losses of this many phrases or fewer are within two trainings' noise",
+        description="losses of this many phrases or fewer are within two trainings' noise (a "
+        "sign test first calls 5 lost phrases, with none gained, real: 0.5^5 = 3 %)",
     )
     training_lease_s: float = Field(
         default=60.0, description="the training lease, renewed while training runs"

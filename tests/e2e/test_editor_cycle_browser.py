@@ -3,8 +3,8 @@
 A citizen's doubtful message lands in the review queue; the editor assigns its intent, reads
 the diff, writes the training files and runs a quick retrain (Rasa fine-tunes the model in
 service); the gate lets the candidate through, it is published blue/green and the bot now
-answers that message right. A deliberately damaging annotation (appeal-status questions filed
-as thanks) trains too, but the gate refuses it; a rollback brings the previous model back.
+answers that message right. A deliberately damaging annotation (sign-in complaints filed as
+goodbye) trains too, but the gate refuses it; a rollback brings the previous model back.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Locator, Page, expect
+from ruamel.yaml import YAML
 
 from actions.texts import TEXTS
 from bot.app import create_app
@@ -44,18 +45,19 @@ EDITOR_NAME = "Ольга Редактор"
 DOUBTFUL = "держите меня в курсе по заявке"  # the model in service doubts: appeal_status 0.52
 OTHER = {"title": TEXTS.button_something_else, "payload": "/something_else"}
 SUBSCRIBE_MARK = "подтвердите"  # subscribe_status first asks the citizen to identify
-DAMAGING = [  # appeal-status questions filed as thanks: appeal_status recall falls
-    "где моё заявление",
-    "какой статус у моего заявления",
-    "проверить статус заявки",
-    "что с моим заявлением на паспорт",
-    "на каком этапе моё обращение",
-    "узнать статус заявления",
-    "моя заявка рассмотрена или нет",
-    "статус обращения номер",
-    "когда будет готово моё заявление",
-    "что происходит с заявлением",
-]
+
+
+def _held_out(intent: str, count: int) -> list[str]:
+    """The first phrases of `intent` in the blind held-out set."""
+    data = YAML(typ="safe").load((ROOT / "tests/data/test_nlu_blind.yml").read_text("utf-8"))
+    block = next(b for b in data["nlu"] if b["intent"] == intent)
+    return [line[2:].strip() for line in block["examples"].splitlines() if line.strip()][:count]
+
+
+# Citizens' sign-in problems filed as goodbye. They are phrases of the held-out blind set (in
+# this test's copy of the training files only): the damage then shows on the phrases the gate
+# scores, however little it spreads to similar ones.
+DAMAGING = _held_out("password_reset", 10)
 TRAINED_S = 900_000  # ms: a quick retrain, its evaluation, on a busy 2-core machine
 SWITCH_S = 600_000  # ms: a new Rasa loads its model, the old one drains
 
@@ -227,17 +229,18 @@ async def test_annotate_retrain_publish_then_a_damaging_change_is_refused_and_ro
         assert SUBSCRIBE_MARK in answer  # understood now: the subscription flow started
         assert OTHER not in offered
 
-        # appeal-status questions filed as thanks: trained, compared, refused
+        # sign-in complaints filed as goodbye: trained, compared, refused
         await _queue_damaging(publisher)
         await page.reload()
         await expect(page.locator("#me-name")).to_have_text(EDITOR_NAME)
-        for text in DAMAGING:
+        await expect(page.locator(".review-cluster", has_text=DAMAGING[0]).first).to_be_visible()
+        for text in DAMAGING:  # similar ones come in one cluster: it is filed at once
             if await page.locator(".review-cluster", has_text=text).count():
-                await _assign(page, text, "thanks")
+                await _assign(page, text, "goodbye")
         worse = await _write_and_train(page, DAMAGING[-1])
         await _compare(worse, "проверка не пройдена")
         refusal = page.locator("#training-models [role=status]", has_text="Проверка не пройдена")
-        await expect(refusal).to_contain_text("appeal_status")  # what got worse, by intent
+        await expect(refusal).to_contain_text("password_reset")  # what got worse, by intent
         await worse.get_by_role("button", name="Опубликовать").click()
         await expect(worse).to_contain_text("отклонена проверкой")
         assert SUBSCRIBE_MARK in (await _citizen_says(served, DOUBTFUL))[0]  # still the better

@@ -1,5 +1,5 @@
 """The regression gate refuses a worse candidate and says where it is worse — in phrases, over
-every held-out set — while the noise of two trainings (a phrase or two) passes."""
+every held-out set — while the noise of two trainings (up to four phrases) passes."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ SERVING = {
 def _judge(
     candidate: dict[str, Any], serving: dict[str, Any] | None, overall: float = 0.01
 ) -> Verdict:
-    """The gate at its documented defaults (1 % overall, 5 % per intent, 2 phrases of noise)."""
-    return judge(candidate, serving, overall_tolerance=overall, recall_tolerance=0.05, min_lost=2)
+    """The gate at its documented defaults (1 % overall, 5 % per intent, 4 phrases of noise)."""
+    return judge(candidate, serving, overall_tolerance=overall, recall_tolerance=0.05, min_lost=4)
 
 
 def _candidate(nlu: tuple[float, float], blind: tuple[float, float]) -> dict[str, Any]:
@@ -42,8 +42,12 @@ def test_a_phrase_or_two_lost_is_noise_and_passes() -> None:
     assert recall[("test_nlu.yml", "my_appeals")] == (0.80, 0.70)  # the editor still sees it
 
 
-def test_an_intent_losing_three_phrases_refuses_though_overall_improves() -> None:
-    verdict = _judge(_candidate((0.95, 0.60), (0.95, 0.80)), SERVING)
+def test_four_phrases_lost_by_one_intent_are_within_noise() -> None:
+    assert _judge(_candidate((0.95, 0.60), (0.95, 0.70)), SERVING).passed  # 17 → 13 of 20
+
+
+def test_an_intent_losing_five_phrases_refuses_though_overall_improves() -> None:
+    verdict = _judge(_candidate((0.95, 0.60), (0.95, 0.60)), SERVING)
     assert not verdict.passed
     [regression] = verdict.regressions
     assert (regression.set, regression.measure, regression.intent) == (
@@ -51,7 +55,7 @@ def test_an_intent_losing_three_phrases_refuses_though_overall_improves() -> Non
         "recall",
         "my_appeals",
     )
-    assert (regression.serving, regression.candidate, regression.lost) == (0.85, 0.70, 3)
+    assert (regression.serving, regression.candidate, regression.lost) == (0.85, 0.60, 5)
 
 
 def test_a_loss_on_one_set_is_weighed_with_the_gain_on_another() -> None:
@@ -59,12 +63,12 @@ def test_a_loss_on_one_set_is_weighed_with_the_gain_on_another() -> None:
 
 
 def test_overall_accuracy_losing_more_than_the_tolerance_refuses() -> None:
-    verdict = _judge(_candidate((0.87, 0.80), (0.92, 0.90)), SERVING)
-    assert [(r.set, r.measure, r.lost) for r in verdict.regressions] == [(ALL_SETS, "accuracy", 4)]
+    verdict = _judge(_candidate((0.86, 0.80), (0.92, 0.90)), SERVING)
+    assert [(r.set, r.measure, r.lost) for r in verdict.regressions] == [(ALL_SETS, "accuracy", 5)]
 
 
 def test_on_a_large_set_the_share_decides_not_the_floor() -> None:
-    assert _judge(_candidate((0.87, 0.80), (0.92, 0.90)), SERVING, overall=0.05).passed
+    assert _judge(_candidate((0.86, 0.80), (0.92, 0.90)), SERVING, overall=0.05).passed
 
 
 def test_nothing_serving_yet_means_nothing_to_be_worse_than() -> None:

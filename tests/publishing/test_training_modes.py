@@ -86,7 +86,7 @@ async def test_a_quick_retrain_fine_tunes_the_serving_model_with_a_fraction_of_t
     assert not error.startswith(("validate", "train"))  # trained; the evaluation failed
     (train,) = _train_calls(calls)
     assert train[train.index("--finetune") + 1] == str(serving)
-    assert train[train.index("--epoch-fraction") + 1] == "0.2"
+    assert train[train.index("--epoch-fraction") + 1] == "0.1"
     assert train[train.index("--data") + 1] == str(tmp_path / "project" / "data")
     assert train[train.index("--config") + 1] == str(tmp_path / "project" / "config.yml")
     validate = calls.read_text().splitlines()[0].split()
