@@ -18,8 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.inbox import Inbox
 from bot.messages import InboundMessage, OutboundMessage
+from bot.models import Conversation, TranscriptEntry
 from bot.outbox import Outbox
-from bot.storage import session_scope
+from bot.storage import session_scope, utcnow
+from review.models import ReviewReason
+from review.queue import enqueue
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -257,3 +260,38 @@ async def seed_replies(
                     message=OutboundMessage(text=f"ответ {i}"),
                     dedupe_key=f"k{i}",
                 )
+
+
+async def queue_doubts(
+    sessions: async_sessionmaker[AsyncSession],
+    conversation_id: str,
+    texts: list[str],
+    *,
+    confidence: float,
+    bot_reply: str | None = None,
+) -> None:
+    """A web chat whose citizen lines (each answered with `bot_reply`, if given) all fell under
+    the fallback and wait in the review queue."""
+    chat_id = conversation_id.removeprefix("webchat:")
+    async with session_scope(sessions) as session:
+        session.add(Conversation(id=conversation_id, channel="webchat", chat_id=chat_id))
+        await session.flush()
+        for text in texts:
+            line = TranscriptEntry(conversation_id=conversation_id, author="citizen", text=text)
+            session.add(line)
+            if bot_reply is not None:
+                session.add(
+                    TranscriptEntry(conversation_id=conversation_id, author="bot", text=bot_reply)
+                )
+            await session.flush()
+            await enqueue(
+                session,
+                raw_text=text,
+                reason=ReviewReason.FALLBACK,
+                channel="webchat",
+                conversation_id=conversation_id,
+                line_id=line.id,
+                intent="nlu_fallback",
+                confidence=confidence,
+                now=utcnow(),
+            )

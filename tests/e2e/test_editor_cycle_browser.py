@@ -24,20 +24,17 @@ from ruamel.yaml import YAML
 
 from actions.texts import TEXTS
 from bot.app import create_app
-from bot.models import Conversation, TranscriptEntry
 from bot.settings import Settings
-from bot.storage import session_scope, utcnow
+from bot.storage import session_scope
 from handoff.models import Operator, Role
 from handoff.operators.auth import hash_password
 from publishing.blue_green import stop_rasa
 from publishing.registry import serving_choice
 from publishing.service import Publisher
-from review.models import ReviewReason
-from review.queue import enqueue
 from tests.e2e.browser import LAPTOP, chromium_page
 from tests.e2e.publishing_support import register_copy
 from tests.e2e.webchat_client import buttons, open_chat, say_all
-from tests.support import RASA_TOKEN, ROOT, unique_name
+from tests.support import RASA_TOKEN, ROOT, queue_doubts, unique_name
 
 pytestmark = [pytest.mark.rasa, pytest.mark.browser, pytest.mark.timeout(1500)]
 
@@ -139,24 +136,7 @@ async def _add_editor(publisher: Publisher) -> tuple[str, str]:
 async def _queue_damaging(publisher: Publisher) -> None:
     """The damaging messages as queued doubts of one web chat."""
     conversation = f"webchat:{unique_name('dmg')}"
-    async with session_scope(publisher.sessions) as session:
-        session.add(Conversation(id=conversation, channel="webchat", chat_id=conversation[8:]))
-        await session.flush()
-        for text in DAMAGING:
-            line = TranscriptEntry(conversation_id=conversation, author="citizen", text=text)
-            session.add(line)
-            await session.flush()
-            await enqueue(
-                session,
-                raw_text=text,
-                reason=ReviewReason.FALLBACK,
-                channel="webchat",
-                conversation_id=conversation,
-                line_id=line.id,
-                intent="nlu_fallback",
-                confidence=0.4,
-                now=utcnow(),
-            )
+    await queue_doubts(publisher.sessions, conversation, DAMAGING, confidence=0.4)
 
 
 async def _assign(page: Page, text: str, intent: str) -> None:

@@ -8,12 +8,9 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from bot.models import Conversation, TranscriptEntry
 from bot.settings import PROJECT_ROOT
-from bot.storage import session_scope, utcnow
-from review.models import ReviewReason
-from review.queue import enqueue
 from tests.handoff.api.conftest import Console, ConsoleUser
+from tests.support import queue_doubts
 
 CONVERSATION = "webchat:rv"
 
@@ -27,27 +24,9 @@ def training_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 async def _queue(console: Console, *texts: str) -> None:
-    async with session_scope(console.sessions) as session:
-        session.add(Conversation(id=CONVERSATION, channel="webchat", chat_id="rv"))
-        await session.flush()
-        for text in texts:
-            line = TranscriptEntry(conversation_id=CONVERSATION, author="citizen", text=text)
-            session.add(line)
-            session.add(
-                TranscriptEntry(conversation_id=CONVERSATION, author="bot", text="Не понял")
-            )
-            await session.flush()
-            await enqueue(
-                session,
-                raw_text=text,
-                reason=ReviewReason.FALLBACK,
-                channel="webchat",
-                conversation_id=CONVERSATION,
-                line_id=line.id,
-                intent="nlu_fallback",
-                confidence=0.31,
-                now=utcnow(),
-            )
+    await queue_doubts(
+        console.sessions, CONVERSATION, list(texts), confidence=0.31, bot_reply="Не понял"
+    )
 
 
 async def _editors(console: Console, count: int) -> list[ConsoleUser]:
