@@ -60,7 +60,15 @@ def profile_table(profile: dict[str, Any]) -> str:
         f"`{profile.get('command', 'py-spy record')}` (`make bench ARGS='--only profile'`) "
         f"on the app while 50 Telegram chats talked: {profile['answered']} replies reached the "
         "fake Bot API in the window, app CPU (from /proc) "
-        f"{1000 * profile['app_cpu_s'] / max(1, profile['answered']):.1f} ms/turn, sampled "
+        f"{1000 * profile['app_cpu_s'] / max(1, profile['answered']):.1f} ms/turn over the "
+        "window"
+        + (
+            f", {1000 * profile['phase_app_cpu_s'] / max(1, profile['answered']):.1f} ms/turn "
+            "while the chats talked"
+            if "phase_app_cpu_s" in profile
+            else ""
+        )
+        + f", sampled "
         f"{top['ms_per_turn_sampled']} ms/turn ({top['samples']} samples).",
         "",
         "### Self time (the frame on top of the stack)",

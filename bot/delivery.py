@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.messages import OutboundMessage
 from bot.metrics import Metrics
-from bot.models import ItemStatus, OutboxItem
+from bot.models import OUTBOX, ItemStatus, OutboxItem
 from bot.storage import session_scope, utcnow
 
 log = logging.getLogger(__name__)
@@ -103,8 +103,8 @@ class Deliverer:
         self._metrics.errors.labels(component=f"send_{item.channel}").inc()
         async with session_scope(self._sessions) as session:
             await session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id == item.id)
+                update(OUTBOX)
+                .where(OUTBOX.c.id == item.id)
                 .values(
                     status=ItemStatus.PENDING,
                     attempts=attempts,
@@ -119,8 +119,8 @@ class Deliverer:
             log.error("delivery failed for good", extra={"outbox_id": item.id, "reason": error})
         async with session_scope(self._sessions) as session:
             await session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id == item.id)
+                update(OUTBOX)
+                .where(OUTBOX.c.id == item.id)
                 .values(
                     status=status,
                     attempts=item.attempts + 1,

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Table, insert, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.flood import ALLOWED, FloodLimiter, FloodVerdict
 from bot.messages import InboundMessage
-from bot.models import Conversation, InboxItem, ItemStatus, TranscriptEntry
-from bot.storage import Base, session_scope, utcnow
+from bot.models import CONVERSATIONS, INBOX, TRANSCRIPT, ItemStatus
+from bot.storage import session_scope, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +60,11 @@ class Inbox:
                 verdict = await self._verdict(message)
                 if not verdict.allowed:
                     await session.execute(
-                        update(InboxItem).where(InboxItem.id == item_id).values(**_dropped())
+                        update(INBOX).where(INBOX.c.id == item_id).values(**_dropped())
                     )
                 payload = _transcript_payload(message)
-                session.add(
-                    TranscriptEntry(
+                await session.execute(
+                    insert(TRANSCRIPT).values(
                         conversation_id=message.conversation_id,
                         author="citizen",
                         text=message.text,
@@ -105,10 +105,10 @@ async def ensure_conversation(session: AsyncSession, channel: str, chat_id: str)
     (not a read and a write) on the webhook's path."""
     now = utcnow()
     values = {"id": f"{channel}:{chat_id}", "channel": channel, "chat_id": chat_id}
-    statement = _upsert(session)(Conversation).values(**values, last_activity_at=now)
+    statement = _upsert(session)(CONVERSATIONS).values(**values, last_activity_at=now)
     await session.execute(
         statement.on_conflict_do_update(
-            index_elements=[Conversation.id], set_={"last_activity_at": now}
+            index_elements=[CONVERSATIONS.c.id], set_={"last_activity_at": now}
         )
     )
 
@@ -117,20 +117,20 @@ async def _insert_item(session: AsyncSession, message: InboundMessage) -> int | 
     """Store the message unless (channel, external id) is stored already; its id, or None for a
     duplicate. One statement, and two instances racing on one update cannot both insert it."""
     statement = (
-        _upsert(session)(InboxItem)
+        _upsert(session)(INBOX)
         .values(
             conversation_id=message.conversation_id,
             channel=message.channel,
             external_id=message.external_id,
             message=message.model_dump(mode="json"),
         )
-        .on_conflict_do_nothing(index_elements=[InboxItem.channel, InboxItem.external_id])
-        .returning(InboxItem.id)
+        .on_conflict_do_nothing(index_elements=[INBOX.c.channel, INBOX.c.external_id])
+        .returning(INBOX.c.id)
     )
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-def _upsert(session: AsyncSession) -> Callable[[type[Base]], Any]:
+def _upsert(session: AsyncSession) -> Callable[[Table], Any]:
     """The dialect's INSERT with ON CONFLICT (SQLite and PostgreSQL both have it)."""
     return postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 

@@ -18,12 +18,13 @@ from sqlalchemy import event, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from bot.models import Conversation
+from bot.models import CONVERSATIONS
 from bot.outage import OutageLog
 from bot.storage import session_scope, utcnow
 
 log = logging.getLogger(__name__)
 _RELEASES = "lease_releases"
+_C = CONVERSATIONS.c
 
 
 @dataclass
@@ -63,13 +64,13 @@ class ConversationLeases:
         it. The caller reads the conversation's next item in the same transaction (one commit)."""
         now = utcnow()
         result = await session.execute(
-            update(Conversation)
+            update(CONVERSATIONS)
             .where(
-                Conversation.id == conversation_id,
+                _C.id == conversation_id,
                 or_(
-                    Conversation.lease_until.is_(None),
-                    Conversation.lease_until < now,
-                    Conversation.lease_owner == self._instance,
+                    _C.lease_until.is_(None),
+                    _C.lease_until < now,
+                    _C.lease_owner == self._instance,
                 ),
             )
             .values(lease_owner=self._instance, lease_until=now + self._lease)
@@ -80,11 +81,8 @@ class ConversationLeases:
         """Hand the conversation back in the caller's transaction (e.g. the one that records its
         last turn), so finishing a turn and freeing the chat cost one commit."""
         await session.execute(
-            update(Conversation)
-            .where(
-                Conversation.id == conversation_id,
-                Conversation.lease_owner == self._instance,
-            )
+            update(CONVERSATIONS)
+            .where(_C.id == conversation_id, _C.lease_owner == self._instance)
             .values(lease_owner=None, lease_until=None)
         )
 
@@ -118,8 +116,8 @@ class ConversationLeases:
         try:
             async with session_scope(self._sessions) as session:
                 await session.execute(
-                    update(Conversation)
-                    .where(Conversation.lease_owner == self._instance)
+                    update(CONVERSATIONS)
+                    .where(_C.lease_owner == self._instance)
                     .values(lease_owner=None, lease_until=None)
                 )
         except Exception as exc:
@@ -137,11 +135,8 @@ class ConversationLeases:
             try:
                 async with session_scope(self._sessions) as session:
                     result = await session.execute(
-                        update(Conversation)
-                        .where(
-                            Conversation.id == conversation_id,
-                            Conversation.lease_owner == self._instance,
-                        )
+                        update(CONVERSATIONS)
+                        .where(_C.id == conversation_id, _C.lease_owner == self._instance)
                         .values(lease_until=utcnow() + self._lease)
                     )
                 if getattr(result, "rowcount", 0) != 1 and not done.is_set():

@@ -15,14 +15,14 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from bot.delivery import ChannelSender, Deliverer
 from bot.messages import InboundMessage, OutboundMessage
 from bot.metrics import Metrics
-from bot.models import ItemStatus, OutboxItem, TranscriptEntry
+from bot.models import OUTBOX, TRANSCRIPT, ItemStatus, OutboxItem
 from bot.outage import OutageLog
 from bot.storage import session_scope, utcnow
 
@@ -31,6 +31,10 @@ _WAKE_PENDING = "outbox_wake_pending"
 _CLAIMED = "outbox_claimed"
 _LISTENING = "outbox_listening"
 _UNFINISHED = (ItemStatus.PENDING, ItemStatus.SENDING)
+_OUTBOX_COLUMNS = (
+    "conversation_id", "channel", "chat_id", "transcript_id", "dedupe_key", "message", "status",
+    "attempts", "created_at", "next_attempt_at",
+)  # fmt: skip
 
 
 class Outbox:
@@ -83,35 +87,51 @@ class Outbox:
         dedupe_key: str,
         author: str = "bot",
     ) -> OutboxItem | None:
-        """Add a reply (and its transcript line) in the caller's transaction; skip duplicates."""
-        exists = await session.scalar(
-            select(OutboxItem.id).where(OutboxItem.dedupe_key == dedupe_key)
-        )
+        """Add a reply (and its transcript line) in the caller's transaction; skip duplicates.
+
+        Core INSERTs with RETURNING, not two ORM flushes; the returned item is a plain
+        (transient) object carrying every column. Objects the caller added but did not flush go
+        first, so transcript lines keep the order they were written in."""
+        exists = await session.scalar(select(OUTBOX.c.id).where(OUTBOX.c.dedupe_key == dedupe_key))
         if exists is not None:
             return None
+        if session.new:
+            await session.flush()
         message = message.model_copy(update={"author": author})
-        entry = TranscriptEntry(
-            conversation_id=conversation_id,
-            author=author,
-            text=message.text,
-            payload=message.model_dump(
-                mode="json", exclude={"text", "author"}, exclude_defaults=True
+        now = utcnow()
+        line = await session.execute(
+            insert(TRANSCRIPT)
+            .values(
+                conversation_id=conversation_id,
+                author=author,
+                text=message.text,
+                payload=message.model_dump(
+                    mode="json", exclude={"text", "author"}, exclude_defaults=True
+                )
+                or None,
+                created_at=now,
             )
-            or None,
+            .returning(TRANSCRIPT.c.id)
         )
-        session.add(entry)
-        await session.flush()
         item = OutboxItem(
             conversation_id=conversation_id,
             channel=channel,
             chat_id=chat_id,
-            transcript_id=entry.id,
+            transcript_id=line.scalar_one(),
             dedupe_key=dedupe_key,
             message=message.model_dump(mode="json"),
+            status=ItemStatus.PENDING,
+            attempts=0,
+            created_at=now,
+            next_attempt_at=now,
         )
         claimed = await self._claim_with_enqueue(session, item)
-        session.add(item)
-        await session.flush()
+        stored = await session.execute(
+            insert(OUTBOX)
+            .values({column: getattr(item, column) for column in _OUTBOX_COLUMNS})
+            .returning(OUTBOX.c.id)
+        )
+        item.id = stored.scalar_one()
         self._wake_after_commit(session, claimed)
         return item
 
@@ -138,10 +158,10 @@ class Outbox:
         claimed: dict[str, list[OutboxItem]] = session.info.setdefault(_CLAIMED, {})
         if item.conversation_id not in claimed:
             earlier = await session.scalar(
-                select(OutboxItem.id)
+                select(OUTBOX.c.id)
                 .where(
-                    OutboxItem.conversation_id == item.conversation_id,
-                    OutboxItem.status.in_(_UNFINISHED),
+                    OUTBOX.c.conversation_id == item.conversation_id,
+                    OUTBOX.c.status.in_(_UNFINISHED),
                 )
                 .limit(1)
             )

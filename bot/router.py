@@ -27,7 +27,7 @@ from bot.inbox import Inbox
 from bot.leases import ConversationLeases, LeaseHold
 from bot.messages import InboundMessage, OutboundMessage
 from bot.metrics import Metrics
-from bot.models import Conversation, ConversationState, InboxItem, ItemStatus
+from bot.models import INBOX, Conversation, ConversationState, InboxItem, ItemStatus
 from bot.outage import OutageLog
 from bot.outbox import Outbox
 from bot.rasa_client import RasaClient, RasaTurn, RasaUnavailable
@@ -314,7 +314,7 @@ class Router:
 
     async def _mark_done(self, session: AsyncSession, item_id: int) -> None:
         await session.execute(
-            update(InboxItem)
-            .where(InboxItem.id == item_id)
+            update(INBOX)
+            .where(INBOX.c.id == item_id)
             .values(status=ItemStatus.DONE, processed_at=utcnow())
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import TranscriptEntry
+from bot.models import TRANSCRIPT, TranscriptEntry
 
 
 async def annotate_intent(
@@ -14,22 +14,20 @@ async def annotate_intent(
     """Note on the citizen's latest line what the bot understood.
 
     One UPDATE with the latest line as a subquery: loading the row into the session first
-    cost a round trip and an ORM object on every turn (bench/PROFILE.md)."""
+    cost a round trip and an ORM object on every turn (bench/PROFILE.md); a Core UPDATE on the
+    table skips the ORM's bulk-update machinery."""
     if not intent:
         return
+    lines = TRANSCRIPT.c
     latest_line = (
-        select(func.max(TranscriptEntry.id))
-        .where(
-            TranscriptEntry.conversation_id == conversation_id,
-            TranscriptEntry.author == "citizen",
-        )
+        select(func.max(lines.id))
+        .where(lines.conversation_id == conversation_id, lines.author == "citizen")
         .scalar_subquery()
     )
     await session.execute(
-        update(TranscriptEntry)
-        .where(TranscriptEntry.id == latest_line)
+        update(TRANSCRIPT)
+        .where(lines.id == latest_line)
         .values(intent=intent, confidence=confidence)
-        .execution_options(synchronize_session=False)
     )
 
 

@@ -73,32 +73,42 @@ async def _top_guess(session: AsyncSession, conversation_id: str, after_id: int)
     return None
 
 
+def _doubted(turn: TurnSignal) -> bool:
+    return turn.intent == FALLBACK_INTENT or (
+        turn.confidence is not None and turn.confidence < fallback_threshold()
+    )
+
+
+def _may_queue(turn: TurnSignal) -> bool:
+    """Whether any trigger of `note_turn` can fire for this turn (decided without the database)."""
+    return turn.payload is not None or turn.intent == PERSON_INTENT or _doubted(turn)
+
+
 async def note_turn(session: AsyncSession, turn: TurnSignal) -> None:
     """Queue the citizen's latest line (unsure, fallback) or the one before it (followed by a
     request for a person, or corrected by choosing another guess than the top one)."""
+    if not _may_queue(turn):
+        return  # most turns: understood, typed, not a request for a person — no read at all
     lines = await _citizen_lines(session, turn.conversation_id, 2)
     if not lines:
         return
     latest = lines[0]
     previous = lines[1] if len(lines) > 1 else None
-    if turn.payload is None and latest.text:
-        reason = None
-        if turn.intent == FALLBACK_INTENT:
-            reason = ReviewReason.FALLBACK
-        elif turn.confidence is not None and turn.confidence < fallback_threshold():
-            reason = ReviewReason.LOW_CONFIDENCE
-        if reason is not None:
-            await enqueue(
-                session,
-                raw_text=latest.text,
-                reason=reason,
-                line_id=latest.id,
-                intent=turn.intent,
-                confidence=turn.confidence,
-                channel=turn.channel,
-                conversation_id=turn.conversation_id,
-                now=turn.now,
-            )
+    if turn.payload is None and latest.text and _doubted(turn):
+        reason = (
+            ReviewReason.FALLBACK if turn.intent == FALLBACK_INTENT else ReviewReason.LOW_CONFIDENCE
+        )
+        await enqueue(
+            session,
+            raw_text=latest.text,
+            reason=reason,
+            line_id=latest.id,
+            intent=turn.intent,
+            confidence=turn.confidence,
+            channel=turn.channel,
+            conversation_id=turn.conversation_id,
+            now=turn.now,
+        )
     if previous is None or not previous.text:
         return
     if turn.intent == PERSON_INTENT and previous.intent != PERSON_INTENT:

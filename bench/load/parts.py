@@ -144,6 +144,7 @@ async def _profile(
         fake, product.app_bases(), chats, turns, lambda _: GREETING,
         options.turn_timeout_s, float(duration), tag,
     )  # fmt: skip
+    phase_cpu = app.cpu() - cpu_before
     await asyncio.wait_for(spy.wait(), duration + 30)
     replies = sum(len(m) for m in fake.messages.values()) - delivered_before
     return {
@@ -154,6 +155,7 @@ async def _profile(
         "rate_hz": 200,
         "answered": replies,
         "app_cpu_s": app.cpu() - cpu_before,
+        "phase_app_cpu_s": phase_cpu,  # while the chats talked (the window also holds idle time)
         "phase": summary(phase),
     }
 

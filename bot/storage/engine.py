@@ -18,9 +18,9 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = _create_async_engine(
-            url, echo=echo, connect_args={"timeout": 30}, pool_pre_ping=True
-        )
+        # no pre-ping: a file has no server to drop the connection, and the ping cost a thread
+        # hop on every checkout (four per turn)
+        engine = _create_async_engine(url, echo=echo, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
