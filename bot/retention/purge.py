@@ -16,6 +16,7 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.models import (
+    CONVERSATIONS,
     Conversation,
     ConversationState,
     InboxItem,
@@ -104,7 +105,7 @@ async def purge_idle_conversations(session: AsyncSession, before: datetime) -> i
 
     "Refers" is read from the schema: every foreign key to the conversation, in any package.
     """
-    conversations = Conversation.__table__
+    conversations = CONVERSATIONS
     referenced = [
         exists().where(key.parent == conversations.c.id)
         for table in Base.metadata.sorted_tables
