@@ -35,15 +35,13 @@ from bench.load.parts import fake_bot_api
 from bench.load.procs import Service
 from bench.load.profile import top_functions
 from bench.load.stack import (
-    BOT_TOKEN,
-    WEBHOOK_SECRET,
-    base_env,
+    app_service,
     drop,
     machine_postgres,
     migrate,
     sqlite_database,
 )
-from tests.support import FACTS_SIGNING_KEY, RASA_TOKEN, ROOT, free_port
+from tests.support import ROOT, free_port
 
 REPLY = "Здравствуйте! Я Госпомощник — помогу с входом на портал и статусом заявления."
 
@@ -73,33 +71,6 @@ async def _rasa_stand_in() -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}"
 
 
-def _app(logs: Path, database_url: str, rasa_url: str, telegram_url: str) -> Service:
-    port = free_port()
-    env = base_env(
-        {
-            "DATABASE_URL": database_url,
-            "RASA_URL": rasa_url,
-            "RASA_TOKEN": RASA_TOKEN,
-            "FACTS_SIGNING_KEY": FACTS_SIGNING_KEY,
-            "APP_HOST": "127.0.0.1",
-            "APP_PORT": str(port),
-            "INSTANCE_NAME": "app-1",
-            "TELEGRAM_TOKEN": BOT_TOKEN,
-            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
-            "TELEGRAM_API_URL": telegram_url,
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    return Service(
-        name="app",
-        argv=[str(ROOT / ".venv/bin/python"), "-m", "bot"],
-        env=env,
-        log_path=logs / "app.log",
-        cwd=ROOT,
-        ready_url=f"http://127.0.0.1:{port}/healthz",
-    )
-
-
 async def run(args: argparse.Namespace, logs: Path) -> dict[str, Any]:
     """Start the app on the stand-in, warm it up, measure one phase."""
     database = machine_postgres() if args.database == "postgres" else sqlite_database(logs)
@@ -107,7 +78,7 @@ async def run(args: argparse.Namespace, logs: Path) -> dict[str, Any]:
     try:
         await asyncio.to_thread(migrate, database.app_url, logs / "migrate.log")
         async with fake_bot_api() as fake:
-            app = _app(logs, database.app_url, rasa_url, fake.base_url)
+            app, _ = app_service(logs, 0, database.app_url, [rasa_url], fake.base_url)
             await asyncio.to_thread(app.start, 120)
             try:
                 await drivers.telegram_phase(fake, app_bases(app), 10, 3, _text, 30, 60, 1)
@@ -163,6 +134,7 @@ def main() -> None:
     parser.add_argument("--spy-seconds", type=int, default=20)
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="idle CPU measured first")
     args = parser.parse_args()
+    (ROOT / "var").mkdir(exist_ok=True)
     logs = Path(tempfile.mkdtemp(prefix="app-turn-", dir=ROOT / "var"))
     started = time.monotonic()
     row = asyncio.run(run(args, logs))

@@ -2,7 +2,7 @@
 
 Usage: .venv-rasa/bin/python bench/eval.py [--cv] [--folds K] [--cv-epochs N]
                                           [--only NAME ...] [--jobs N] [--reuse]
-                                          [--out DIR]
+                                          [--seeds S ...] [--out DIR]
 
 In one run, each logged to `<out>/logs/`:
 1. `rasa data validate --fail-on-warnings`;
@@ -21,7 +21,9 @@ In one run, each logged to `<out>/logs/`:
    per-intent P/R/F1, confusion matrices and `appeal_number` spans;
 5. with `--cv`, a K-fold cross-validation of the new pipeline only (DIET epochs lowered to
    `--cv-epochs`); off by default to keep the run bounded (it trains K more models);
-6. `<out>/summary.md` (printed) and, per pipeline and set, `<out>/<pipeline>/<set>.md`; each
+6. with `--seeds S ...`, the new pipeline's NLU trained again with DIET's `random_seed` set to
+   each S (`new-seedS`), so the summary shows how far one seed's figures move;
+7. `<out>/summary.md` (printed) and, per pipeline and set, `<out>/<pipeline>/<set>.md`; each
    pipeline's answers are kept in `<out>/<pipeline>/parsed.json` (`--reuse` re-scores them).
 
 The evaluation sets are never training data: they are only ever parsed here.
@@ -132,14 +134,64 @@ class Runner:
         return self.run(log_name, str(BIN / "rasa"), *args, check=check, cache=cache)
 
 
-def lower_epochs(config_text: str, epochs: int) -> str:
-    """The config with DIETClassifier's `epochs` set to `epochs` (added when absent)."""
-    pattern = re.compile(r"(- name: DIETClassifier\n(?:[ \t]+[^\n]*\n)*?)([ \t]+)epochs: *\d+")
+def set_diet(config_text: str, key: str, value: int) -> str:
+    """The config with DIETClassifier's `key` set to `value` (added when absent)."""
+    pattern = re.compile(rf"(- name: DIETClassifier\n(?:[ \t]+[^\n]*\n)*?)([ \t]+){key}: *\d+")
     if pattern.search(config_text):
-        return pattern.sub(rf"\g<1>\g<2>epochs: {epochs}", config_text, count=1)
+        return pattern.sub(rf"\g<1>\g<2>{key}: {value}", config_text, count=1)
     return config_text.replace(
-        "- name: DIETClassifier\n", f"- name: DIETClassifier\n    epochs: {epochs}\n", 1
+        "- name: DIETClassifier\n", f"- name: DIETClassifier\n    {key}: {value}\n", 1
     )
+
+
+def lower_epochs(config_text: str, epochs: int) -> str:
+    """The config with DIET trained for `epochs` (cross-validation's shorter folds)."""
+    return set_diet(config_text, "epochs", epochs)
+
+
+def shown(path: Path) -> str:
+    """A config's path as the summary shows it: relative to the project when inside it."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def with_seed(config_text: str, seed: int) -> str:
+    """The config with DIET's `random_seed` set to `seed`."""
+    return set_diet(config_text, "random_seed", seed)
+
+
+def seed_pipelines(seeds: list[int], out: Path) -> list[Pipeline]:
+    """The new pipeline again with other DIET seeds, NLU only; configs kept in `<out>/seeds/`."""
+    folder = out / "seeds"
+    folder.mkdir(parents=True, exist_ok=True)
+    made = []
+    for seed in seeds:
+        config = folder / f"config-seed{seed}.yml"
+        config.write_text(with_seed((ROOT / "config.yml").read_text(encoding="utf-8"), seed))
+        made.append(Pipeline(f"new-seed{seed}", config, full=False))
+    return made
+
+
+def seed_spread(results: list[Result]) -> list[str]:
+    """Per set, the range of accuracy / macro-F1 (as the bot) over new and its other seeds."""
+    runs = [r for r in results if r.pipeline.name == "new" or r.pipeline.name.startswith("new-")]
+    if len(runs) < 2:
+        return []
+    lines = [
+        "",
+        f"## Seed spread of new ({len(runs)} DIET seeds), as the bot: lowest – highest",
+        "",
+        "| set | accuracy | macro-F1 | lowest recall of an intent |",
+        "| --- | --- | --- | --- |",
+    ]
+    for s in SETS:
+        acc = [r.as_bot[s.name].accuracy for r in runs]
+        f1 = [r.as_bot[s.name].macro_f1 for r in runs]
+        worst = min(min_recall(r.as_bot[s.name])[::-1] for r in runs)
+        lines.append(
+            f"| {s.name} | {min(acc):.3f} – {max(acc):.3f} | {min(f1):.3f} – {max(f1):.3f} "
+            f"| {worst[0]:.2f} {worst[1]} |"
+        )
+    return lines
 
 
 def train(runner: Runner, pipeline: Pipeline, out: Path) -> tuple[Path, float]:
@@ -263,7 +315,7 @@ def set_page(result: Result, name: str) -> str:
     """One pipeline on one set: per-intent rows (fallback counted) and the confusion matrix."""
     bot, raw = result.as_bot[name], result.raw[name]
     lines = [
-        f"# {result.pipeline.name} (`{result.pipeline.config.relative_to(ROOT)}`) on `{name}`",
+        f"# {result.pipeline.name} (`{shown(result.pipeline.config)}`) on `{name}`",
         "",
         f"As the bot (fallback counted): accuracy {bot.accuracy:.3f}, macro-F1 {bot.macro_f1:.3f}; "
         f"without the fallback: {raw.accuracy:.3f} / {raw.macro_f1:.3f}.",
@@ -306,9 +358,7 @@ def summary(
     rule = "| --- |" + " ---: |" * len(names)
     lines = [
         "# NLU evaluation: "
-        + ", ".join(
-            f"{r.pipeline.name} = `{r.pipeline.config.relative_to(ROOT)}`" for r in results
-        ),
+        + ", ".join(f"{r.pipeline.name} = `{shown(r.pipeline.config)}`" for r in results),
         "",
         f"`rasa data validate --fail-on-warnings`: {'passed' if validate_ok else 'FAILED'}.",
         "",
@@ -427,6 +477,7 @@ def summary(
             f"parse p95 {new.parsed['parse_ms']['p95']:.0f} ms "
             f"{tick(new.parsed['parse_ms']['p95'] <= BUDGET['p95_ms'])} (≤ 50)"
         )
+    lines += seed_spread(results)
     if cv:
         lines += [
             "",
@@ -458,6 +509,13 @@ def main() -> None:
     parser.add_argument(
         "--jobs", type=int, default=1, help="train this many pipelines at once (default 1)"
     )
+    parser.add_argument(
+        "--seeds",
+        nargs="+",
+        type=int,
+        default=[],
+        help="also train the new pipeline's NLU with these DIET seeds (how much one seed moves)",
+    )
     args = parser.parse_args()
     out: Path = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -469,6 +527,7 @@ def main() -> None:
         validate_ok = validate.returncode == 0
         print(f"rasa data validate: {'passed' if validate_ok else 'FAILED'}", flush=True)
         chosen = [p for p in PIPELINES if not args.only or p.name in args.only]
+        chosen += seed_pipelines(args.seeds, out)
         kept = {p.name: out / p.name / "parsed.json" for p in chosen}
         to_train = [p for p in chosen if not (args.reuse and kept[p.name].exists())]
         trained = train_all(runner, to_train, tmp, args.jobs)

@@ -48,6 +48,7 @@ class Phase:
     cpu_s: dict[str, float] = field(default_factory=dict)
     rss_mib: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    fresh: bool = False  # every turn opens a new conversation (the one-chat level)
 
     @property
     def throughput(self) -> float:
@@ -87,14 +88,19 @@ class RecordingTelegram(FakeTelegram):
 
 
 Turn = Callable[[int, int], Awaitable[tuple[float, float, int] | None]]
-"""(chat index, turn index) → (latency s, ack s, busy notices) or None when unanswered."""
+"""(conversation index, turn index) → (latency s, ack s, busy notices) or None when unanswered."""
 
 
 async def _run_chats(phase: Phase, turn: Turn, phase_timeout_s: float) -> None:
+    """Each chat sends its turns one after the other; with `phase.fresh` every turn is sent as
+    the first message of a new conversation (a citizen each), so the per-chat rate limit that
+    Telegram asks for (about one message a second after a short burst) does not space them."""
+
     async def chat(index: int) -> None:
         for number in range(phase.turns_per_chat):
             phase.sent += 1
-            result = await turn(index, number)
+            conversation = index * phase.turns_per_chat + number if phase.fresh else index
+            result = await turn(conversation, number)
             if result is not None:
                 latency, ack, busy = result
                 phase.latencies.append(latency)
@@ -126,9 +132,10 @@ async def stock_phase(
     turn_timeout_s: float,
     phase_timeout_s: float,
     tag: str,
+    fresh: bool = False,
 ) -> Phase:
     """Stock Rasa's REST channel."""
-    phase = Phase("stock Rasa", chats, turns)
+    phase = Phase("stock Rasa", chats, turns, fresh=fresh)
     timeout = aiohttp.ClientTimeout(total=turn_timeout_s)
     async with aiohttp.ClientSession(connector=_connector(chats), timeout=timeout) as http:
 
@@ -194,9 +201,10 @@ async def telegram_phase(
     phase_timeout_s: float,
     tag: int,
     system: str = "product, Telegram",
+    fresh: bool = False,
 ) -> Phase:
     """The product's Telegram webhook → sendMessage at the fake Bot API."""
-    phase = Phase(system, chats, turns)
+    phase = Phase(system, chats, turns, fresh=fresh)
     timeout = aiohttp.ClientTimeout(total=turn_timeout_s)
     async with aiohttp.ClientSession(connector=_connector(chats), timeout=timeout) as http:
         client = TelegramClient(http, bases)
@@ -225,10 +233,16 @@ async def telegram_phase(
 
 
 async def webchat_phase(
-    base: str, chats: int, turns: int, text: str, turn_timeout_s: float, phase_timeout_s: float
+    base: str,
+    chats: int,
+    turns: int,
+    text: str,
+    turn_timeout_s: float,
+    phase_timeout_s: float,
+    fresh: bool = False,
 ) -> Phase:
     """The product's web chat websocket: message frame → first bot frame."""
-    phase = Phase("product, web chat", chats, turns)
+    phase = Phase("product, web chat", chats, turns, fresh=fresh)
     async with aiohttp.ClientSession(connector=_connector(chats)) as http:
         sockets: dict[int, aiohttp.ClientWebSocketResponse] = {}
 

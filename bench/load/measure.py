@@ -53,6 +53,7 @@ def summary(phase: Phase) -> dict[str, Any]:
         "system": phase.system,
         "chats": phase.chats,
         "turns_per_chat": phase.turns_per_chat,
+        "fresh": phase.fresh,
         "sent": phase.sent,
         "answered": phase.answered,
         "busy_notices": phase.busy_notices,

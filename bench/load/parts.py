@@ -71,6 +71,10 @@ async def load(options: Options) -> dict[str, Any]:
             for round_no in range(options.rounds):
                 for chats, turns in options.levels:
                     tag += 1
+                    # one chat = one citizen after another, as the issue measured it: a new
+                    # conversation per turn on every side (a same-chat closed loop measures
+                    # Telegram's one-message-a-second per chat, which the product keeps)
+                    fresh = chats == 1
                     for phase in (
                         measured(
                             [stock],
@@ -82,6 +86,7 @@ async def load(options: Options) -> dict[str, Any]:
                                 options.turn_timeout_s,
                                 options.phase_timeout_s,
                                 f"s{tag}",
+                                fresh,
                             ),
                         ),
                         measured(
@@ -95,6 +100,7 @@ async def load(options: Options) -> dict[str, Any]:
                                 options.turn_timeout_s,
                                 options.phase_timeout_s,
                                 tag,
+                                fresh=fresh,
                             ),
                         ),
                         measured(
@@ -106,6 +112,7 @@ async def load(options: Options) -> dict[str, Any]:
                                 GREETING,
                                 options.turn_timeout_s,
                                 options.phase_timeout_s,
+                                fresh,
                             ),
                         ),
                     ):
@@ -178,7 +185,8 @@ async def profile(options: Options) -> dict[str, Any]:
 
 def _line(row: dict[str, Any]) -> str:
     return (
-        f"  {row['system']:<20} {row['chats']:>4} chats × {row['turns_per_chat']}: "
+        f"  {row['system']:<20} {row['chats']:>4} chats × {row['turns_per_chat']}"
+        f"{' (new chat per turn)' if row.get('fresh') else ''}: "
         f"{row['answered']}/{row['sent']} answered, {row['throughput']} turns/s, "
         f"p50 {row['p50_ms']} ms, p95 {row['p95_ms']} ms, "
         f"CPU {row['cpu_ms_per_turn_total']} ms/turn" + (f" ({row['note']})" if row["note"] else "")

@@ -46,7 +46,8 @@ def _load_rows(phases: list[dict[str, Any]]) -> list[str]:
         lines.append(
             _row(
                 p.get("round", 1),
-                f"{p['chats']} × {p['turns_per_chat']}",
+                f"{p['chats']} × {p['turns_per_chat']}"
+                + (" (a new chat per turn)" if p.get("fresh") else ""),
                 p["system"],
                 f"{p['answered']}/{p['sent']}",
                 _fmt(p["throughput"]),

@@ -243,6 +243,46 @@ class OwnPostgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def app_service(
+    logs: Path,
+    index: int,
+    database_url: str,
+    rasa_urls: list[str],
+    telegram_url: str,
+    extra: dict[str, str] | None = None,
+) -> tuple[Service, int]:
+    """One app instance (`python -m bot`) on loopback, talking to the fake Bot API; its port.
+
+    `extra`: more of the app's settings (the action server, Redis)."""
+    port = free_port()
+    env = base_env(
+        {
+            "DATABASE_URL": database_url,
+            "RASA_URL": rasa_urls[0],
+            "RASA_URLS": ",".join(rasa_urls),
+            "RASA_TOKEN": RASA_TOKEN,
+            "FACTS_SIGNING_KEY": FACTS_SIGNING_KEY,
+            "APP_HOST": "127.0.0.1",
+            "APP_PORT": str(port),
+            "INSTANCE_NAME": f"app-{index + 1}",
+            "TELEGRAM_TOKEN": BOT_TOKEN,
+            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "TELEGRAM_API_URL": telegram_url,
+            "LOG_LEVEL": "WARNING",
+            **(extra or {}),
+        }
+    )
+    service = Service(
+        name=f"app-{index + 1}",
+        argv=[str(ROOT / ".venv/bin/python"), "-m", "bot"],
+        env=env,
+        log_path=logs / f"app-{index + 1}.log",
+        cwd=ROOT,
+        ready_url=f"http://127.0.0.1:{port}/healthz",
+    )
+    return service, port
+
+
 @dataclass
 class Product:
     """The product's processes: one action server, `rasa` Rasa servers, `apps` app instances."""
@@ -364,36 +404,14 @@ class Product:
         )
 
     def _app(self, index: int, rasa_urls: list[str], action_url: str) -> Service:
-        port = free_port()
-        self.app_ports.append(port)
-        env = base_env(
-            {
-                "DATABASE_URL": self.database.app_url,
-                "RASA_URL": rasa_urls[0],
-                "RASA_URLS": ",".join(rasa_urls),
-                "RASA_TOKEN": RASA_TOKEN,
-                "ACTION_SERVER_URL": action_url,
-                "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
-                "FACTS_SIGNING_KEY": FACTS_SIGNING_KEY,
-                "APP_HOST": "127.0.0.1",
-                "APP_PORT": str(port),
-                "INSTANCE_NAME": f"app-{index + 1}",
-                "TELEGRAM_TOKEN": BOT_TOKEN,
-                "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
-                "TELEGRAM_API_URL": self.fake_telegram_url,
-                "LOG_LEVEL": "WARNING",
-            }
-        )
+        extra = {"ACTION_SERVER_URL": action_url, "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN}
         if self.apps > 1 or self.database.lock_yaml:
-            env["REDIS_URL"] = REDIS_URL
-        return Service(
-            name=f"app-{index + 1}",
-            argv=[str(ROOT / ".venv/bin/python"), "-m", "bot"],
-            env=env,
-            log_path=self.logs / f"app-{index + 1}.log",
-            cwd=ROOT,
-            ready_url=f"http://127.0.0.1:{port}/healthz",
+            extra["REDIS_URL"] = REDIS_URL
+        service, port = app_service(
+            self.logs, index, self.database.app_url, rasa_urls, self.fake_telegram_url, extra
         )
+        self.app_ports.append(port)
+        return service
 
     def rasa_url(self) -> str:
         """The first Rasa's base URL (for tracker reads)."""
