@@ -1,15 +1,21 @@
-"""`content/dialogue.yml`: guess titles, the login-problem lexicon, operator-question words."""
+"""`content/dialogue.yml`: guess titles, the login-problem lexicon, operator-question words; and
+the out-of-scope routes, which editors change in the console (`content/out_of_scope.yml` is the
+default)."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from actions.content import OUT_OF_SCOPE, ContentError, read_mapping, required_text
 from actions.lexicon import Phrase, first_match, lemmas, phrases
+from actions.store.content import content_entry
 from bot.settings import PROJECT_ROOT
 
 DIALOGUE_PATH = PROJECT_ROOT / "content" / "dialogue.yml"
@@ -38,13 +44,6 @@ class DialogueContent:
         return not self.operator_question_lemmas.isdisjoint(lemmas(text))
 
 
-def _load_yaml(path: Path) -> dict[str, Any]:
-    data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a mapping at the top")
-    return data
-
-
 def _version(path: Path) -> tuple[int, int]:
     stat = path.stat()
     return stat.st_mtime_ns, stat.st_size
@@ -60,12 +59,24 @@ def load_out_of_scope(path: Path = OUT_OF_SCOPE_PATH) -> OutOfScopeContent:
     return _parse_out_of_scope(path, _version(path))
 
 
+async def current_out_of_scope(
+    session: AsyncSession, default: Path = OUT_OF_SCOPE_PATH
+) -> OutOfScopeContent:
+    """The topics an editor saved last, or the default file's while nobody has."""
+    entry = await content_entry(session, OUT_OF_SCOPE)
+    if entry is None:
+        return await asyncio.to_thread(load_out_of_scope, default)
+    return await asyncio.to_thread(
+        _parse_saved_out_of_scope, json.dumps(entry.body, sort_keys=True)
+    )
+
+
 # Parsing (pure-Python YAML, every keyword lemmatised) costs a few hundred ms on a busy
 # machine: once per version of the file, not once per turn.
 @lru_cache(maxsize=8)
 def _parse_dialogue_content(path: Path, version: tuple[int, int]) -> DialogueContent:
     """Read and check the file; an unknown login problem is an editor's typo, refused loudly."""
-    data = _load_yaml(path)
+    data = read_mapping(path)
     problems = []
     for value, keywords in (data.get("login_problems") or {}).items():
         if value not in LOGIN_PROBLEMS:
@@ -116,21 +127,52 @@ class OutOfScopeContent:
         return f"{self.intro}\n{route}\n{self.outro}"
 
 
+def out_of_scope_from(body: dict[str, Any]) -> OutOfScopeContent:
+    """Check a body (the file's or an editor's): the intro, outro and default route, and topics
+    each with a unique code, at least one keyword and a route."""
+    topics = body.get("topics")
+    if not isinstance(topics, list):
+        raise ContentError("topics_missing", "topics")
+    codes: set[str] = set()
+    parsed = []
+    for index, entry in enumerate(topics):
+        parsed.append(_topic_from(entry if isinstance(entry, dict) else {}, f"topics.{index}"))
+        if parsed[-1].code in codes:
+            raise ContentError("topic_duplicate", f"topics.{index}.code")
+        codes.add(parsed[-1].code)
+    return OutOfScopeContent(
+        intro=required_text(body, "intro"),
+        outro=required_text(body, "outro"),
+        default_route=required_text(body, "default_route"),
+        topics=tuple(parsed),
+    )
+
+
+def _topic_from(entry: dict[str, Any], where: str) -> OutOfScopeTopic:
+    """One topic: a code, keywords (a list of non-empty words), a route."""
+    keywords = entry.get("keywords")
+    if not isinstance(keywords, list) or not keywords:
+        raise ContentError("keywords_missing", f"{where}.keywords")
+    if not all(isinstance(word, str) and word.strip() for word in keywords):
+        raise ContentError("keywords_missing", f"{where}.keywords")
+    return OutOfScopeTopic(
+        code=required_text(entry, "code", f"{where}.code"),
+        keywords=phrases(word.strip() for word in keywords),
+        route=required_text(entry, "route", f"{where}.route"),
+    )
+
+
 @lru_cache(maxsize=8)
 def _parse_out_of_scope(path: Path, version: tuple[int, int]) -> OutOfScopeContent:
-    """Read and check the out-of-scope topics."""
-    data = _load_yaml(path)
-    topics = tuple(
-        OutOfScopeTopic(
-            code=str(entry["code"]),
-            keywords=phrases(entry["keywords"]),
-            route=str(entry["route"]),
-        )
-        for entry in data["topics"]
-    )
-    return OutOfScopeContent(
-        intro=str(data["intro"]),
-        outro=str(data["outro"]),
-        default_route=str(data["default_route"]),
-        topics=topics,
-    )
+    """Read and check the out-of-scope file by the rules an editor's change is checked by."""
+    try:
+        return out_of_scope_from(read_mapping(path))
+    except ContentError as error:
+        raise ValueError(f"{path}: {error}") from error
+
+
+# Keyed on the saved body itself (canonical JSON), so an edit is never served from a stale entry.
+@lru_cache(maxsize=8)
+def _parse_saved_out_of_scope(body: str) -> OutOfScopeContent:
+    """An editor's saved body, lemmatised once per distinct body."""
+    return out_of_scope_from(json.loads(body))

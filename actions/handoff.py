@@ -10,9 +10,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions.base import button
-from actions.contacts import CONTACTS_PATH, load_contacts
+from actions.base import StoreAction, button
+from actions.contacts import CONTACTS_PATH, current_contacts
 from actions.dialogue_content import DIALOGUE_PATH, load_dialogue_content
 from actions.fallback import DOUBT_INTENTS
 from actions.texts import TEXTS
@@ -81,7 +82,7 @@ def typed_text(tracker: Tracker) -> str | None:
     return None if not text or text.startswith("/") else text
 
 
-class ActionHandoff(Action):  # type: ignore[misc]
+class ActionHandoff(StoreAction):
     """Returns the `handoff` custom payload; the app queues the chat for that topic's operators.
 
     A typed question on how to reach an operator («как связаться с оператором?») is answered
@@ -89,9 +90,13 @@ class ActionHandoff(Action):  # type: ignore[misc]
     оператора») or the button itself connects at once."""
 
     def __init__(
-        self, dialogue_path: Path | None = None, contacts_path: Path | None = None
+        self,
+        sessions: async_sessionmaker[AsyncSession] | None = None,
+        dialogue_path: Path | None = None,
+        contacts_path: Path | None = None,
     ) -> None:
-        """Tests pass their own content files."""
+        """Tests pass their own database (the editors' contacts) and default content files."""
+        super().__init__(sessions)
         self._dialogue_path = dialogue_path or DIALOGUE_PATH
         self._contacts_path = contacts_path or CONTACTS_PATH
 
@@ -108,7 +113,8 @@ class ActionHandoff(Action):  # type: ignore[misc]
         if text and latest == "request_operator":
             content = await asyncio.to_thread(load_dialogue_content, self._dialogue_path)
             if content.asks_how_to_reach(text):
-                contacts = await asyncio.to_thread(load_contacts, self._contacts_path)
+                async with self.session() as session:
+                    contacts = await current_contacts(session, self._contacts_path)
                 dispatcher.utter_message(
                     text=TEXTS.operator_offer.format(
                         button=TEXTS.button_connect_operator, hotline=contacts.hotline

@@ -3,25 +3,30 @@ operator."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions.base import button
-from actions.dialogue_content import OUT_OF_SCOPE_PATH, load_out_of_scope
+from actions.base import StoreAction, button
+from actions.dialogue_content import OUT_OF_SCOPE_PATH, current_out_of_scope
 from actions.texts import TEXTS
 
 
-class ActionOutOfScope(Action):  # type: ignore[misc]
-    """The general route of the topic the message is about (`content/out_of_scope.yml`, matched
-    on lemmas), with an operator button."""
+class ActionOutOfScope(StoreAction):
+    """The general route of the topic the message is about (the editors' topics, matched on
+    lemmas; `content/out_of_scope.yml` by default), with an operator button."""
 
-    def __init__(self, content_path: Path | None = None) -> None:
-        """Tests pass their own content file."""
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession] | None = None,
+        content_path: Path | None = None,
+    ) -> None:
+        """Tests pass their own database and default file."""
+        super().__init__(sessions)
         self._path = content_path or OUT_OF_SCOPE_PATH
 
     def name(self) -> str:
@@ -31,8 +36,9 @@ class ActionOutOfScope(Action):  # type: ignore[misc]
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Read the file on every run, so an editor's change shows without a restart."""
-        content = await asyncio.to_thread(load_out_of_scope, self._path)
+        """Read the topics on every run: an editor's change shows at once, on every instance."""
+        async with self.session() as session:
+            content = await current_out_of_scope(session, self._path)
         text = str((tracker.latest_message or {}).get("text") or "")
         dispatcher.utter_message(
             text=content.answer("" if text.startswith("/") else text),

@@ -44,6 +44,7 @@ from handoff.keys import HANDOFF
 from handoff.service import HandoffService
 from publishing import routes as publishing_routes
 from publishing.setup import setup_publishing
+from review import content_routes
 from review import routes as review_routes
 from review.triggers import note_rating, note_turn
 
@@ -56,7 +57,7 @@ WAKEUPS = web.AppKey("wakeups", RedisWakeups)
 RETENTION = web.AppKey("retention", RetentionJob)
 DATA_LIFECYCLE = web.AppKey("data_lifecycle", DataLifecycle)
 # the editors' pages of the console: their packages' API routes beside handoff's
-CONSOLE_EXTENSIONS = (review_routes.routes, publishing_routes.routes)
+CONSOLE_EXTENSIONS = (review_routes.routes, content_routes.routes, publishing_routes.routes)
 
 
 async def _resources(app: web.Application) -> AsyncIterator[None]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.storage import Base, utcnow
@@ -155,6 +156,23 @@ class Incident(Base):
     expected_recovery_at: Mapped[datetime | None]
     public_text: Mapped[str] = mapped_column(Text)
     resolved_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(default=0)  # optimistic lock: bumped on every edit
+
+
+class ContentEntry(Base):
+    """The edited body of one kind of content (`actions.content`), which wins over its YAML file.
+
+    `updated_by` is the console operator's id; handoff owns that table, so no foreign key crosses
+    the packages (the audit log says the rest).
+    """
+
+    __tablename__ = "tickets_content"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    version: Mapped[int]  # optimistic lock: 1 for the first edit, bumped on every one after
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[int | None]
 
 
 class SupportTicket(Base):

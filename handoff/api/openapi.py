@@ -74,6 +74,7 @@ _ERROR_DESCRIPTIONS = {
     409: "conflict: taken by someone else, or not in a state that allows it",
     413: "too large",
     415: "the body must be JSON",
+    422: "well-formed, but breaks a rule of what it changes (the field is named)",
     423: "account locked after too many failed logins",
     502: "the messenger did not give what was asked for",
 }

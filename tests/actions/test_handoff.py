@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actions.handoff import ActionHandoff, ActionSaveRating
 from actions.texts import TEXTS
@@ -80,10 +81,10 @@ async def test_operator_pressed_under_the_guesses_is_a_fallback_handoff() -> Non
     ["Как связаться с оператором Госуслуг", "где найти живого человека", "можно оператора?"],
 )
 async def test_how_to_reach_an_operator_offers_the_connection_and_the_hotline(
-    question: str,
+    sessions: async_sessionmaker[AsyncSession], question: str
 ) -> None:
     tracker = make_tracker(intent="request_operator", text=question)
-    _, messages = await run_action(ActionHandoff(), tracker)
+    _, messages = await run_action(ActionHandoff(sessions), tracker)
     assert "custom" not in messages[0] or not messages[0]["custom"]
     assert messages[0]["buttons"] == [
         {"title": TEXTS.button_connect_operator, "payload": "/request_operator"}

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actions.dialogue_content import load_out_of_scope
+from actions.content import ContentError
+from actions.dialogue_content import load_out_of_scope, out_of_scope_from
 from actions.out_of_scope import ActionOutOfScope
 from actions.texts import TEXTS
 from tests.actions.conftest import make_tracker, run_action
@@ -35,10 +37,10 @@ ROUTES = {topic.code: topic.route for topic in CONTENT.topics}
     ],
 )
 async def test_a_question_about_another_service_gets_its_route_and_an_operator(
-    question: str, topic: str
+    sessions: async_sessionmaker[AsyncSession], question: str, topic: str
 ) -> None:
     tracker = make_tracker(intent="out_of_scope", text=question)
-    _, messages = await run_action(ActionOutOfScope(), tracker)
+    _, messages = await run_action(ActionOutOfScope(sessions), tracker)
     assert messages[0]["text"].startswith(CONTENT.intro)
     assert ROUTES[topic] in messages[0]["text"]
     assert {"title": TEXTS.button_operator, "payload": "/request_operator"} in messages[0][
@@ -47,13 +49,17 @@ async def test_a_question_about_another_service_gets_its_route_and_an_operator(
 
 
 @pytest.mark.parametrize("text", ["расскажи анекдот", "/out_of_scope"])
-async def test_no_known_topic_gets_the_general_route(text: str) -> None:
+async def test_no_known_topic_gets_the_general_route(
+    sessions: async_sessionmaker[AsyncSession], text: str
+) -> None:
     tracker = make_tracker(intent="out_of_scope", text=text)
-    _, messages = await run_action(ActionOutOfScope(), tracker)
+    _, messages = await run_action(ActionOutOfScope(sessions), tracker)
     assert CONTENT.default_route in messages[0]["text"]
 
 
-async def test_an_editors_new_topic_and_its_edit_show_without_a_restart(tmp_path: Path) -> None:
+async def test_an_edited_default_file_shows_without_a_restart(
+    sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
     path = tmp_path / "out_of_scope.yml"
     path.write_text(
         'intro: "Не могу."\noutro: "Оператор?"\ndefault_route: "Каталог."\n'
@@ -62,9 +68,30 @@ async def test_an_editors_new_topic_and_its_edit_show_without_a_restart(tmp_path
         encoding="utf-8",
     )
     tracker = make_tracker(intent="out_of_scope", text="как получить охотничьи билеты")
-    _, messages = await run_action(ActionOutOfScope(path), tracker)
+    _, messages = await run_action(ActionOutOfScope(sessions, path), tracker)
     assert messages[0]["text"] == "Не могу.\nОхотничий билет: раздел «Охота».\nОператор?"
     edited = path.read_text(encoding="utf-8").replace("«Охота»", "«Охота и рыбалка»")
     path.write_text(edited, encoding="utf-8")
-    _, messages = await run_action(ActionOutOfScope(path), tracker)
+    _, messages = await run_action(ActionOutOfScope(sessions, path), tracker)
     assert "«Охота и рыбалка»" in messages[0]["text"]
+
+
+TOPIC = {"code": "hunting", "keywords": ["охотничий билет"], "route": "Раздел «Охота»."}
+TEXTS_OF_A_BODY = {"intro": "Не могу.", "outro": "Оператор?", "default_route": "Каталог."}
+
+
+@pytest.mark.parametrize(
+    ("topics", "problem", "where"),
+    [
+        ([{**TOPIC, "keywords": []}], "keywords_missing", "topics.0.keywords"),
+        ([{**TOPIC, "keywords": ["  "]}], "keywords_missing", "topics.0.keywords"),
+        ([TOPIC, {**TOPIC, "route": ""}], "text_missing", "topics.1.route"),
+        ([TOPIC, TOPIC], "topic_duplicate", "topics.1.code"),
+    ],
+)
+def test_an_invalid_topic_is_refused_naming_the_field(
+    topics: list[dict[str, object]], problem: str, where: str
+) -> None:
+    with pytest.raises(ContentError) as refused:
+        out_of_scope_from({**TEXTS_OF_A_BODY, "topics": topics})
+    assert (refused.value.problem, refused.value.where) == (problem, where)

@@ -1,5 +1,6 @@
 """axe-core (the copy inside axe-playwright-python) audits the web chat and the operator console
-in Debian's chromium: no serious or critical violation, CSP in force."""
+in Debian's chromium: no serious or critical violation, CSP in force. The content tab's audit
+walks an editor's whole edit (contacts, a topic, an incident)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,12 @@ from axe_playwright_python.async_playwright import Axe  # type: ignore[import-un
 from playwright.async_api import ConsoleMessage, Page, expect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from actions.contacts import ActionContacts
+from actions.store.models import Service
 from bot.app import create_app
 from bot.settings import Settings
-from bot.storage import utcnow
+from bot.storage import session_scope, utcnow
+from tests.actions.conftest import make_tracker, run_action
 from tests.e2e.browser import LAPTOP, PHONE, chromium_page
 from tests.e2e.test_console_browser import _add_operator, _log_in
 from tests.e2e.test_training_browser import MASKED, add_editor_and_queue, log_in_as_editor
@@ -124,3 +128,54 @@ async def test_console_training_tab_has_no_serious_accessibility_violation(
         await expect(page.locator("#review-diff-text")).not_to_be_empty()
         assert await blocking_violations(page) == [], "training tab with a cluster and its context"
         assert errors == []
+
+
+async def test_console_content_tab_edits_with_no_serious_accessibility_violation(
+    server: TestServer,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """An editor changes the hotline and hours, adds an out-of-scope topic, announces and ends an
+    incident; the action then answers with the new hotline."""
+    login, password = await add_editor_and_queue(sessions)
+    async with session_scope(sessions) as session:
+        session.add(Service(code="lk", title="Личный кабинет"))
+    async with chromium_page(LAPTOP) as page:
+        errors = csp_errors(page)
+        await log_in_as_editor(page, server, login, password)
+        await page.get_by_role("tab", name="Содержание").click()
+        contacts = page.locator("#contacts-form")
+        await expect(contacts.get_by_label("Телефон горячей линии")).to_have_value(
+            "8 800 100-70-10"
+        )
+        assert await blocking_violations(page) == [], "content tab"
+
+        await page.locator("#ct-weekday-open").fill("25:00")
+        await contacts.get_by_role("button", name="Сохранить контакты").click()
+        await expect(page.locator("#contacts-error")).to_contain_text("ЧЧ:ММ")
+        await page.locator("#ct-weekday-open").fill("08:00")
+        await contacts.get_by_label("Телефон горячей линии").fill("8 800 555-35-35")
+        await contacts.get_by_role("button", name="Сохранить контакты").click()
+        await expect(page.locator("#contacts-meta")).to_contain_text("Версия 1")
+
+        routes = page.locator("#oos-form")
+        await routes.get_by_role("button", name="Добавить тему").click()
+        topic = page.locator("#oos-topics .topic").last
+        await topic.get_by_label("Код (латиницей)").fill("hunting")
+        await topic.get_by_label("Ключевые слова (через запятую)").fill("охотничий билет, охота")
+        await topic.get_by_label("Маршрут (что прочитает гражданин)").fill("Раздел «Охота».")
+        await routes.get_by_role("button", name="Сохранить маршруты").click()
+        await expect(page.locator("#oos-meta")).to_contain_text("Версия 1")
+
+        await page.get_by_role("button", name="Добавить инцидент").click()
+        dialog = page.locator("#incident-dialog")
+        await dialog.get_by_label("Текст, который увидят граждане").fill("Кабинет не открывается.")
+        assert await blocking_violations(page) == [], "incident dialog"
+        await dialog.get_by_role("button", name="Сохранить").click()
+        row = page.locator("#incidents-table tbody tr")
+        await expect(row).to_have_count(1)
+        await expect(row).to_contain_text("Кабинет не открывается.")
+        await row.get_by_role("button", name="Завершить: Личный кабинет", exact=False).click()
+        await expect(row.get_by_role("button", name="Завершить", exact=False)).to_have_count(0)
+        assert errors == []
+    _, messages = await run_action(ActionContacts(sessions), make_tracker(intent="contacts"))
+    assert "8 800 555-35-35" in messages[0]["text"]

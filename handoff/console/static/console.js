@@ -5,6 +5,7 @@ import { editGroup, editOperator, submitGroup, submitOperator } from "./admin.js
 import { api, whenUnauthorized } from "./api.js";
 import { confirmDeleteCanned, editCanned, submitCanned } from "./canned.js";
 import { insertCanned } from "./chat.js";
+import { wireContent } from "./content.js";
 import { $ } from "./dom.js";
 import { logout, onLogin, setPresence, showLogin, start } from "./login.js";
 import { state } from "./state.js";
@@ -39,6 +40,7 @@ function wire() {
   $("canned-delete-form").addEventListener("submit", confirmDeleteCanned);
   $("canned-new").addEventListener("click", () => editCanned(null));
   wireTraining();
+  wireContent();
   for (const button of document.querySelectorAll("[data-close]")) button.addEventListener("click", () => button.closest("dialog").close());
   for (const tab of document.querySelectorAll('[role="tab"]')) {
     tab.addEventListener("click", () => selectTab(tab.id.replace("tab-", "")));

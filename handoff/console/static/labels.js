@@ -41,11 +41,15 @@ export const ACTION = {
   canned_delete: "удаление шаблона", operator_create: "новый оператор", operator_update: "правка оператора",
   group_create: "новая группа", group_update: "правка группы", attachment: "открыл файл гражданина",
   review_decide: "разметка сообщений", review_revert: "отмена примера", review_write: "запись обучающих данных",
+  content_contacts: "правка контактов и часов", content_out_of_scope: "правка маршрутов вне темы",
+  incident_create: "новый инцидент", incident_update: "правка инцидента", incident_end: "завершение инцидента",
 };
 export const DETAIL = {
   chars: "символов", resolution: "результат", presence: "статус", failed_logins: "неудачных попыток",
   note: "комментарий", group_code: "группа", operator_id: "оператор", changed: "изменено", until: "до",
-  canned_id: "шаблон №", line_id: "строка", kind: "вид",
+  canned_id: "шаблон №", line_id: "строка", kind: "вид", version: "версия", incident_id: "инцидент №",
+  service_code: "сервис", public_text: "текст", expected_recovery_at: "восстановление", resolved_at: "завершён",
+  body: "содержание",
 };
 export const DAY_KIND = { weekday: "будни", weekend: "выходные", holiday: "праздники" };
 export const REVIEW_REASON = {
@@ -105,4 +109,31 @@ export const MODELS = {
   name: "Модель", status: "Состояние", progress: "Ход", actions: "Действия",
   loadFailed: "Не удалось загрузить модели",
   started: "Запущено",
+};
+export const INCIDENT_KIND = { incident: "Сбой", maintenance: "Плановые работы" };
+export const CONTENT = {
+  failed: "Не удалось загрузить содержание",
+  saveFailed: "Не удалось сохранить. Проверьте поля и попробуйте ещё раз.",
+  defaults: "Действуют исходные значения из файла",
+  edited: (version, when) => `Версия ${version}, изменено ${when}`,
+  contactsSaved: "Контакты сохранены",
+  routesSaved: "Маршруты сохранены",
+  incidentSaved: "Инцидент сохранён",
+  incidentEnded: "Инцидент завершён",
+  required: "Заполните телефон и электронную почту.",
+  badTime: (day) => `${day}: время пишется как ЧЧ:ММ (например, 08:00), конец может быть 24:00 и должен быть позже начала.`,
+  topic: (n) => `Тема ${n}`,
+  topicCode: "Код (латиницей)",
+  topicKeywords: "Ключевые слова (через запятую)",
+  topicRoute: "Маршрут (что прочитает гражданин)",
+  topicRemove: "Удалить тему",
+  topicIncomplete: (n) => `Тема ${n}: нужны код, хотя бы одно ключевое слово и маршрут.`,
+  textsRequired: "Заполните вступление, заключение и общий маршрут.",
+  newIncident: "Новый инцидент",
+  editIncident: "Изменить инцидент",
+  edit: "Изменить",
+  end: "Завершить",
+  incidentRequired: "Выберите сервис, напишите текст и укажите начало.",
+  recoveryBeforeStart: "Время восстановления должно быть позже начала.",
+  active: "нет",
 };

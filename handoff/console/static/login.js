@@ -57,6 +57,7 @@ export async function start(session) {
   $("tab-canned").hidden = $("tab-supervisor").hidden;
   $("tab-admin").hidden = state.me.role !== "admin";
   $("tab-training").hidden = !["editor", "admin"].includes(state.me.role);
+  $("tab-content").hidden = $("tab-training").hidden;
   // an editor works on the bot's training only: no desk, no presence, no live queue
   const editor = state.me.role === "editor";
   $("tab-work").hidden = editor;

@@ -1,14 +1,15 @@
 // The sections of the console: workplace, supervisor board and ready answers (supervisor+),
-// administration (admin), training (editors and admins).
+// administration (admin), training and content (editors and admins).
 import { loadAdmin } from "./admin.js";
 import { loadCannedBoard } from "./canned.js";
+import { loadContent } from "./content.js";
 import { $ } from "./dom.js";
 import { loadModels } from "./models.js";
 import { loadSupervisor } from "./supervisor.js";
 import { loadTraining } from "./training.js";
 
 const BOARD_REFRESH_MS = 5000;
-const TABS = ["work", "supervisor", "canned", "admin", "training"];
+const TABS = ["work", "supervisor", "canned", "admin", "training", "content"];
 let boardTimer = 0;
 
 export function stopBoards() {
@@ -30,6 +31,7 @@ export function selectTab(name) {
   }
   if (name === "canned") loadCannedBoard();
   if (name === "admin") loadAdmin();
+  if (name === "content") loadContent();
   if (name === "training") {
     loadTraining();
     loadModels();

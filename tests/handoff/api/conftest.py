@@ -257,3 +257,22 @@ async def seed_chat(
         session.add(row)
         await session.flush()
         return row.id
+
+
+async def editor_user(console: Console, login: str = "ed") -> ConsoleUser:
+    """A content editor's browser, signed in; the admin creates the account first."""
+    admin = await console.user("adm")
+    account = {
+        "login": login,
+        "name": f"Редактор {login}",
+        "password": "пароль-редактора",
+        "role": "editor",
+        "max_chats": 1,
+        "groups": [],
+        "active": True,
+    }
+    status, _ = await admin.call("POST", "/api/operators", account)
+    assert status == 201
+    user = await console.user()
+    assert (await user.login(login, "пароль-редактора"))[0] == 200
+    return user
