@@ -128,7 +128,7 @@ async def list_intents(call: Call[NoInput]) -> IntentsView:
     input=DecisionInput,
     response=list[ExampleView],
     status=201,
-    errors=(404, 409),
+    errors=(400, 404, 409),
 )
 async def decide(call: Call[DecisionInput]) -> list[ExampleView]:
     """All listed messages or none; 409 when another editor changed one of them meanwhile."""
@@ -139,7 +139,10 @@ async def decide(call: Call[DecisionInput]) -> list[ExampleView]:
         intent=intent,
         new_answer=data.new_answer if data.new_answer is not None and intent else None,
     )
-    examples = await _guarded(service.decide(call.db, decision, call.operator.id, call.now))
+    written = writer.existing_examples(_root(call))[1] if intent else {}
+    examples = await _guarded(
+        service.decide(call.db, decision, call.operator.id, call.now, written)
+    )
     await record_audit(
         call.db,
         call.operator.id,
@@ -225,4 +228,5 @@ async def _guarded(work: Awaitable[T], conflict: str = "conflict") -> T:
     except service.EditConflict as error:
         raise ApiError(409, review_text(conflict)) from error
     except service.ReviewRefusal as error:
-        raise ApiError(404 if error.key == "not_found" else 400, review_text(error.key)) from error
+        status = 404 if error.key == "not_found" else 400
+        raise ApiError(status, review_text(error.key).format(**error.params)) from error

@@ -3,12 +3,15 @@
 Every change is a conditional UPDATE on the row's `version` (optimistic locking): when two
 editors act on the same message, the second one's change matches no row and is refused with
 `EditConflict` instead of silently overwriting the first one's.
+
+A message already a hand-written example of another intent is refused at annotation time: the
+writer would drop it as a duplicate anyway, and the editor would believe the bot was taught.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -21,7 +24,8 @@ from bot.models import TranscriptEntry
 from review.clustering import cluster
 from review.masking import mask_text
 from review.models import NewIntent, ReviewItem, ReviewStatus, TrainingExample
-from review.writer import Example
+from review.queue import normalise
+from review.writer import Example, cleaned
 from review.yamlfile import load_mapping
 
 DOMAIN = Path(__file__).resolve().parent.parent / "domain.yml"
@@ -36,9 +40,10 @@ class EditConflict(Exception):
 class ReviewRefusal(Exception):
     """The editor's input cannot be applied; `key` names the text that says why."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, **params: str) -> None:
         super().__init__(key)
         self.key = key
+        self.params = params  # what the text names (`{text}`, `{intent}`)
 
 
 @cache
@@ -108,13 +113,21 @@ class Decision:
 
 
 async def decide(
-    session: AsyncSession, decision: Decision, editor_id: int, now: datetime
+    session: AsyncSession,
+    decision: Decision,
+    editor_id: int,
+    now: datetime,
+    written: Mapping[str, str] | None = None,
 ) -> list[TrainingExample]:
-    """Apply the decision to every listed message, all or nothing; the accepted examples."""
+    """Apply the decision to every listed message, all or nothing; the accepted examples.
+
+    `written`: the hand-written examples' intents by normalised text (`writer.existing_examples`).
+    """
     if not decision.items:
         raise ReviewRefusal("nothing_chosen")
     if decision.intent is not None:
         await _check_intent(session, decision, editor_id, now)
+    taken = written or {}
     status = ReviewStatus.DISMISSED if decision.intent is None else ReviewStatus.ANNOTATED
     examples = []
     for item_id, version in decision.items:
@@ -135,6 +148,9 @@ async def decide(
                 raise ReviewRefusal("not_found")
             raise EditConflict
         if decision.intent is not None:
+            other = taken.get(normalise(cleaned(text)))
+            if other is not None and other != decision.intent:
+                raise ReviewRefusal("example_elsewhere", text=text, intent=other)
             example = TrainingExample(
                 text=text,
                 intent=decision.intent,

@@ -66,18 +66,25 @@ def _example_lines(block: str) -> Iterable[str]:
             yield stripped[2:]
 
 
-def existing_examples(root: Path) -> tuple[dict[str, str], set[str]]:
-    """Hand-written data: the family (file stem) of each intent, and every example normalised."""
+def existing_examples(root: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """Hand-written data: the family (file stem) of each intent, and the intent of every
+    example by its normalised text."""
     families: dict[str, str] = {}
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for path in sorted((root / "data" / "nlu").glob("*.yml")):
         content = load_mapping(path)
         for block in content.get("nlu") or []:
             if "intent" in block and isinstance(block.get("examples"), str):
-                families.setdefault(str(block["intent"]), path.stem)
+                intent = str(block["intent"])
+                families.setdefault(intent, path.stem)
                 for example in _example_lines(block["examples"]):
-                    seen.add(normalise(_ENTITY_MARKUP.sub(r"\1", example)))
+                    seen.setdefault(normalise(_ENTITY_MARKUP.sub(r"\1", example)), intent)
     return families, seen
+
+
+def cleaned(text: str) -> str:
+    """A citizen's text as a training line: no markup characters, one line, single spaces."""
+    return " ".join(text.translate(_UNSAFE).split())
 
 
 def render(examples: Sequence[Example], root: Path) -> dict[Path, str]:
@@ -85,11 +92,11 @@ def render(examples: Sequence[Example], root: Path) -> dict[Path, str]:
     families, seen = existing_examples(root)
     by_intent: dict[str, list[str]] = {}
     for example in examples:
-        text = " ".join(example.text.translate(_UNSAFE).split())
+        text = cleaned(example.text)
         key = normalise(text)
         if not text or key in seen:
             continue
-        seen.add(key)
+        seen[key] = example.intent
         by_intent.setdefault(example.intent, []).append(text)
     by_family: dict[str, list[str]] = {}
     for intent in sorted(by_intent):

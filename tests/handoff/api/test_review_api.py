@@ -111,6 +111,30 @@ async def test_two_editors_at_once_the_second_is_refused_not_overwriting(
     assert [(e["text"], e["intent"]) for e in examples] == [("куда жмакать", "password_reset")]
 
 
+async def test_a_text_that_already_means_another_intent_is_refused_and_nothing_changes(
+    console: Console, training_root: Path
+) -> None:
+    """«сайт лежит» is a hand-written service_unavailable example (case and spacing folded)."""
+    await _queue(console, "Сайт  лежит", "где мой паспорт")
+    (editor,) = await _editors(console, 1)
+    clusters = (await editor.call("GET", "/api/review/clusters"))[1]
+    items = {c["items"][0]["text"]: c["items"][0] for c in clusters}
+    site = {"id": items["Сайт  лежит"]["id"], "version": items["Сайт  лежит"]["version"]}
+    status, body = await editor.call(
+        "POST", "/api/review/decisions", {"items": [site], "intent": "goodbye"}
+    )
+    assert status == 400
+    assert body["error"].startswith("«Сайт  лежит» уже пример намерения service_unavailable")
+    assert (await editor.call("GET", "/api/review/examples"))[1] == []
+    still = (await editor.call("GET", "/api/review/clusters"))[1]
+    assert {c["items"][0]["text"] for c in still} == {"Сайт  лежит", "где мой паспорт"}
+    assert (
+        await editor.call(
+            "POST", "/api/review/decisions", {"items": [site], "intent": "service_unavailable"}
+        )
+    )[0] == 201  # the same intent is no conflict (the writer leaves the duplicate out)
+
+
 async def test_an_accepted_example_is_reverted_once_and_leaves_the_files(
     console: Console, training_root: Path
 ) -> None:
