@@ -102,7 +102,7 @@ test: setup browser-deps train ## every test: lint, unit, integration (SQLite an
 	$(RASA) data validate --fail-on-warnings
 	.venv-rasa/bin/pytest -q -p no:cacheprovider -c /dev/null --rootdir . --confcutdir=tests/nlu tests/nlu
 	.venv-rasa/bin/pytest -q -p no:cacheprovider -c /dev/null --rootdir . --confcutdir=tests/rasa_server tests/rasa_server
-	RASA_MODEL=$(MODEL) .venv/bin/pytest -q -p no:cacheprovider
+	RASA_MODEL=$(MODEL) .venv/bin/pytest -q -p no:cacheprovider --durations=25
 
 test-fast: .venv/.synced ## unit tests only (no Rasa, no browser)
 	.venv/bin/pytest -q -p no:cacheprovider -m "not rasa and not browser"

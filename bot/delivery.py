@@ -19,6 +19,7 @@ from bot.messages import OutboundMessage
 from bot.metrics import Metrics
 from bot.models import OUTBOX, ItemStatus, OutboxItem
 from bot.storage import session_scope, utcnow
+from bot.storage.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ class Deliverer:
         self._senders = senders
         self._max_attempts = max_attempts
         self._backoff_max = backoff_max_s
+        self._finishes: GroupCommit[_Finish, None] = GroupCommit(sessions, _record_finish)
 
     async def send(self, item: OutboxItem) -> bool:
         """One attempt, recorded; True when the item is finished (sent, or failed for good) and
@@ -117,14 +119,28 @@ class Deliverer:
         if status is ItemStatus.FAILED:
             self._metrics.errors.labels(component=f"send_{item.channel}").inc()
             log.error("delivery failed for good", extra={"outbox_id": item.id, "reason": error})
-        async with session_scope(self._sessions) as session:
-            await session.execute(
-                update(OUTBOX)
-                .where(OUTBOX.c.id == item.id)
-                .values(
-                    status=status,
-                    attempts=item.attempts + 1,
-                    sent_at=utcnow() if status is ItemStatus.DONE else None,
-                    last_error=(error or "")[:200] or None,
-                )
-            )
+        # many chats' sends end together: their records share a commit
+        await self._finishes.run(_Finish(item.id, status, item.attempts + 1, error))
+
+
+@dataclass(frozen=True)
+class _Finish:
+    """An attempt's end as recorded on its outbox row."""
+
+    outbox_id: int
+    status: ItemStatus
+    attempts: int
+    error: str | None
+
+
+async def _record_finish(session: AsyncSession, finish: _Finish) -> None:
+    await session.execute(
+        update(OUTBOX)
+        .where(OUTBOX.c.id == finish.outbox_id)
+        .values(
+            status=finish.status,
+            attempts=finish.attempts,
+            sent_at=utcnow() if finish.status is ItemStatus.DONE else None,
+            last_error=(finish.error or "")[:200] or None,
+        )
+    )

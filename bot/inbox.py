@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.flood import ALLOWED, FloodLimiter, FloodVerdict
 from bot.messages import InboundMessage
 from bot.models import CONVERSATIONS, INBOX, TRANSCRIPT, ItemStatus
-from bot.storage import session_scope, utcnow
+from bot.storage import utcnow
+from bot.storage.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
 
@@ -46,36 +47,19 @@ class Inbox:
         self.flood_notice = flood_notice
         self._on_dropped = on_dropped
         self.arrived = asyncio.Event()
+        self._intake = GroupCommit(sessions, self._store)
 
     async def accept(self, message: InboundMessage) -> bool:
         """Persist the message; False when nothing was queued for the router (a duplicate the
-        channel delivered before, or a message dropped for flooding)."""
-        verdict = ALLOWED
+        channel delivered before, or a message dropped for flooding). Messages that arrive
+        together share one commit (`GroupCommit`); each returns after its own is durable."""
         try:
-            async with session_scope(self._sessions) as session:
-                await ensure_conversation(session, message.channel, message.chat_id)
-                item_id = await _insert_item(session, message)
-                if item_id is None:
-                    return False  # the channel delivered it before
-                verdict = await self._verdict(message)
-                if not verdict.allowed:
-                    await session.execute(
-                        update(INBOX).where(INBOX.c.id == item_id).values(**_dropped())
-                    )
-                payload = _transcript_payload(message)
-                await session.execute(
-                    insert(TRANSCRIPT).values(
-                        conversation_id=message.conversation_id,
-                        author="citizen",
-                        text=message.text,
-                        payload=payload if verdict.allowed else {**(payload or {}), **_FLOOD},
-                    )
-                )
-                if verdict.notify and self.flood_notice is not None:
-                    await self.flood_notice(session, message)
+            verdict = await self._intake.run(message)
         except IntegrityError:
             # Two deliveries of one update raced; the unique key kept exactly one.
             return False
+        if verdict is None:
+            return False  # the channel delivered it before
         if not verdict.allowed:
             if self._on_dropped is not None:
                 self._on_dropped(message)
@@ -84,6 +68,28 @@ class Inbox:
         if self._announce is not None:
             await self._announce()  # other instances' routers wake too
         return True
+
+    async def _store(self, session: AsyncSession, message: InboundMessage) -> FloodVerdict | None:
+        """The message and its transcript line in the caller's transaction; None: a duplicate."""
+        await ensure_conversation(session, message.channel, message.chat_id)
+        item_id = await _insert_item(session, message)
+        if item_id is None:
+            return None
+        verdict = await self._verdict(message)
+        if not verdict.allowed:
+            await session.execute(update(INBOX).where(INBOX.c.id == item_id).values(**_dropped()))
+        payload = _transcript_payload(message)
+        await session.execute(
+            insert(TRANSCRIPT).values(
+                conversation_id=message.conversation_id,
+                author="citizen",
+                text=message.text,
+                payload=payload if verdict.allowed else {**(payload or {}), **_FLOOD},
+            )
+        )
+        if verdict.notify and self.flood_notice is not None:
+            await self.flood_notice(session, message)
+        return verdict
 
     async def wake(self) -> None:
         """Wake the routers (this instance's and, with Redis, the others') for stored items."""

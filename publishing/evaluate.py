@@ -37,12 +37,21 @@ def scores_json(scores: SetScores) -> dict[str, Any]:
     }
 
 
+def missed(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The phrases of one set the bot does not act on as their gold intent (fallback counted)."""
+    return [
+        {"text": str(r["text"]), "intent": str(r["gold"]), "answered": str(r["acted"])}
+        for r in rows
+        if r["acted"] != r["gold"]
+    ]
+
+
 def report_from_parsed(parsed: dict[str, Any]) -> dict[str, Any]:
     """The report of one model from what `bench/nlu_parse.py` wrote."""
     return {
         "load_s": parsed.get("load_s"),
         "sets": {
-            name: scores_json(score_as_bot(predictions(rows)))
+            name: {**scores_json(score_as_bot(predictions(rows))), "missed": missed(rows)}
             for name, rows in parsed["sets"].items()
         },
     }
@@ -57,7 +66,7 @@ async def evaluate_model(model: Path, settings: PublishSettings) -> dict[str, An
             str(PARSER),
             str(model),
             str(out),
-            *[str(path) for path in settings.eval_sets],
+            *[str(path) for path in [*settings.eval_sets, *settings.gate_strict_sets]],
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             env=rasa_env(),

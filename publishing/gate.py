@@ -12,6 +12,12 @@ per intent at a 1 % / 5 % tolerance refused about every other harmless retrain (
 2026-12-02: one new example, fine-tuned, −4 phrases on one set and +3 on another; another
 fine-tune lost 3 of 47 support_contacts phrases). The table per set and intent (`intents`)
 is still there for the editor to read.
+
+A strict set (`strict_sets`: the pinned phrases the dialogue depends on,
+`tests/data/test_nlu_pinned.yml`) has no tolerance: the candidate is refused for any of its
+phrases it gets wrong that the serving model gets right — one lost phrase is a broken
+conversation, not noise — and it is left out of the pooled counts above. A serving report
+without the list of its misses (made before the list was kept) counts as having missed none.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ class Regression:
     serving: float
     candidate: float
     lost: int = 0  # phrases the serving model got right and the candidate does not, net
+    phrase: str | None = None  # a strict set's phrase the candidate lost
+    answered: str | None = None  # what the candidate answered it with
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,7 @@ def judge(
     overall_tolerance: float,
     recall_tolerance: float,
     min_lost: int = 4,
+    strict_sets: frozenset[str] = frozenset(),
 ) -> Verdict:
     """Compare two reports; nothing serving yet means nothing to be worse than."""
     verdict = Verdict(passed=True)
@@ -73,7 +82,8 @@ def judge(
     per_intent: dict[str, _Tally] = {}
     for set_name, scores in sorted(candidate["sets"].items()):
         old = old_sets.get(set_name)
-        if old is not None:
+        pooled = old is not None and set_name not in strict_sets
+        if old is not None and pooled:
             right.add(scores["examples"], scores["accuracy"], old["accuracy"])
         for intent, row in sorted(scores["per_intent"].items()):
             before = old["per_intent"].get(intent) if old is not None else None
@@ -82,7 +92,7 @@ def judge(
             verdict.intents.append(
                 IntentComparison(set_name, intent, support, recall_before, float(row["recall"]))
             )
-            if recall_before is not None:
+            if pooled and recall_before is not None:
                 tally = per_intent.setdefault(intent, _Tally())
                 tally.add(support, float(row["recall"]), recall_before)
     if right.regressed(overall_tolerance, min_lost):
@@ -90,8 +100,22 @@ def judge(
     for intent, tally in sorted(per_intent.items()):
         if tally.regressed(recall_tolerance, min_lost):
             verdict.regressions.append(tally.regression("recall", intent))
+    for set_name in sorted(strict_sets & candidate["sets"].keys() if serving else ()):
+        verdict.regressions.extend(_lost_phrases(set_name, candidate, old_sets.get(set_name)))
     verdict.passed = not verdict.regressions
     return verdict
+
+
+def _lost_phrases(
+    set_name: str, candidate: dict[str, Any], serving: dict[str, Any] | None
+) -> list[Regression]:
+    """The strict set's phrases the candidate misses and the serving model did not."""
+    missed_before = {row["text"] for row in (serving or {}).get("missed", [])}
+    return [
+        Regression(set_name, "phrase", row["intent"], 1.0, 0.0, 1, row["text"], row["answered"])
+        for row in candidate["sets"][set_name].get("missed", [])
+        if row["text"] not in missed_before
+    ]
 
 
 @dataclass

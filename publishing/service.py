@@ -70,6 +70,7 @@ class Publisher:
             overall_tolerance=self.settings.gate_overall_tolerance,
             recall_tolerance=self.settings.gate_intent_recall_tolerance,
             min_lost=self.settings.gate_min_lost_phrases,
+            strict_sets=frozenset(path.name for path in self.settings.gate_strict_sets),
         )
         report["serving"] = serving_report
         report["verdict"] = verdict.as_json()

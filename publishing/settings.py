@@ -48,6 +48,12 @@ class PublishSettings(BaseSettings):
         ],
         description="held-out NLU sets the gate compares on (never training data)",
     )
+    gate_strict_sets: list[Path] = Field(
+        default=[],
+        description="sets scored besides eval_sets of which a candidate may lose no phrase the "
+        "serving model answers right, e.g. tests/data/test_nlu_pinned.yml (the phrases the "
+        "dialogue depends on); off by default, see docs/publishing.md",
+    )
     gate_overall_tolerance: float = Field(
         default=0.01, description="the share of all held-out phrases a candidate may lose"
     )

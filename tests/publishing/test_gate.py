@@ -86,3 +86,79 @@ def test_a_new_intent_has_no_recall_to_lose() -> None:
         }
     }
     assert _judge(candidate, SERVING).passed
+
+
+PINNED = "test_nlu_pinned.yml"
+
+
+def _pinned(missed: list[tuple[str, str, str]], accuracy: float = 1.0) -> dict[str, Any]:
+    """The pinned set's scores and its missed phrases (text, gold intent, answered intent)."""
+    return {
+        **scores(accuracy, accuracy, {"forget_me": accuracy}),
+        "missed": [{"text": t, "intent": i, "answered": a} for t, i, a in missed],
+    }
+
+
+def _with_pinned(report: dict[str, Any], pinned: dict[str, Any]) -> dict[str, Any]:
+    return {"sets": {**report["sets"], PINNED: pinned}}
+
+
+def _strict(candidate: dict[str, Any], serving: dict[str, Any] | None) -> Verdict:
+    return judge(
+        candidate,
+        serving,
+        overall_tolerance=0.01,
+        recall_tolerance=0.05,
+        min_lost=4,
+        strict_sets=frozenset({PINNED}),
+    )
+
+
+def test_one_pinned_phrase_lost_refuses_and_names_the_phrase() -> None:
+    lost = ("удалите мои данные", "forget_me", "out_of_scope")
+    verdict = _strict(
+        _with_pinned(SERVING, _pinned([lost], 0.99)), _with_pinned(SERVING, _pinned([]))
+    )
+    assert not verdict.passed
+    [regression] = verdict.regressions
+    assert (regression.set, regression.measure, regression.intent) == (
+        PINNED,
+        "phrase",
+        "forget_me",
+    )
+    assert (regression.phrase, regression.answered, regression.lost) == (
+        "удалите мои данные",
+        "out_of_scope",
+        1,
+    )
+
+
+def test_a_pinned_phrase_the_serving_model_missed_too_is_not_held_against_the_candidate() -> None:
+    both = ("ну это самое", "nlu_fallback", "appeal_status")
+    verdict = _strict(
+        _with_pinned(SERVING, _pinned([both], 0.99)), _with_pinned(SERVING, _pinned([both], 0.99))
+    )
+    assert verdict.passed
+
+
+def test_the_pinned_set_stays_out_of_the_pooled_counts() -> None:
+    """Ten pinned phrases lost are ten refusals by phrase, not also an accuracy and a recall
+    loss of the held-out sets (pooled, 10 of 300 would be both)."""
+    lost = [(f"фраза {n}", "forget_me", "greet") for n in range(10)]
+    verdict = _strict(
+        _with_pinned(SERVING, _pinned(lost, 0.90)), _with_pinned(SERVING, _pinned([]))
+    )
+    assert [(r.measure, r.phrase) for r in verdict.regressions] == [
+        ("phrase", text) for text, _, _ in lost
+    ]
+
+
+def test_a_serving_report_without_its_misses_counts_as_having_missed_none() -> None:
+    old_serving = {"sets": {**SERVING["sets"], PINNED: scores(1.0, 1.0, {"forget_me": 1.0})}}
+    lost = ("удалите мои данные", "forget_me", "out_of_scope")
+    assert not _strict(_with_pinned(SERVING, _pinned([lost], 0.99)), old_serving).passed
+
+
+def test_with_nothing_serving_the_pinned_set_refuses_nothing() -> None:
+    lost = ("удалите мои данные", "forget_me", "out_of_scope")
+    assert _strict(_with_pinned(SERVING, _pinned([lost], 0.99)), None).passed

@@ -103,6 +103,7 @@ export const MODELS = {
   refused: "Проверка не пройдена: модель хуже работающей",
   noVerdict: "Ещё не сравнивалась",
   passedShort: "проверка пройдена",
+  pinnedLost: (phrase, intent, answered) => `обязательная фраза «${phrase}» (${intent}) понята как ${answered}`,
   lost: (n) => `на ${n} ${PHRASES[RUSSIAN_PLURAL.select(n)] || PHRASES.many} меньше`,
   refusedShort: "проверка не пройдена",
   set: "Набор", intent: "Намерение", serving: "Работающая", candidate: "Новая", support: "Фраз",

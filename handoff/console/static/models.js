@@ -45,7 +45,9 @@ function verdictTable(model) {
   const rows = verdict.intents.map((i) => el("tr", { class: regressed.has(i.intent) && i.candidate < i.serving ? "row--regressed" : "" },
     el("td", { text: i.set }), el("th", { scope: "row", text: i.intent }), el("td", { text: i.support }),
     el("td", { text: percent(i.serving) }), el("td", { text: percent(i.candidate) })));
-  const worse = verdict.regressions.map((r) => `${r.set} ${r.intent || ""} ${MEASURE[r.measure] || r.measure}: ${percent(r.serving)} → ${percent(r.candidate)} (${MODELS.lost(r.lost)})`);
+  const worse = verdict.regressions.map((r) => (r.phrase
+    ? `${r.set}: ${MODELS.pinnedLost(r.phrase, r.intent, r.answered)}`
+    : `${r.set} ${r.intent || ""} ${MEASURE[r.measure] || r.measure}: ${percent(r.serving)} → ${percent(r.candidate)} (${MODELS.lost(r.lost)})`));
   return el("div", { class: "table-wrap" },
     el("p", { role: "status", text: verdict.passed ? MODELS.passed : `${MODELS.refused}: ${worse.join("; ")}` }),
     el("table", { class: "grid" },
